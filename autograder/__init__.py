@@ -1,0 +1,7 @@
+"""The course kit's grading package: releases the labs and grades submissions with real nbgrader.
+
+How a verdict is made (see README, "How it works"): in the student's kernel a hidden test only runs a
+*probe* (``labkit.checks``) and reports what the student's functions returned; the
+``DecideFromTraces`` preprocessor, in the grading process, compares that with the reference
+solution's report for the same inputs and alone sets the cell's score and message.
+"""

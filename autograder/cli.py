@@ -1,0 +1,42 @@
+"""``python -m autograder {release, grade, demo}``."""
+import argparse
+
+from . import paths
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog="python -m autograder", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    release = commands.add_parser("release", help="regenerate notebooks/ from solutions/ with nbgrader")
+    release.add_argument("assignments", nargs="*", help="assignment names (default: all)")
+    release.add_argument("--out", default=str(paths.NOTEBOOKS), help="release folder (default: notebooks/)")
+
+    grade = commands.add_parser("grade", help="grade SUBMISSIONS_DIR/<student>/<assignment>/<notebook>.ipynb")
+    grade.add_argument("submissions_dir")
+    grade.add_argument("--csv", required=True, help="where to write the grades")
+    grade.add_argument("--course-dir", help=f"working nbgrader course directory (default: {paths.WORK})")
+    grade.add_argument("--db-url", help="gradebook database URL (default: SQLite in the course directory)")
+    grade.add_argument("--feedback-dir", help="feedback HTML folder (default: <csv stem>_feedback/)")
+    grade.add_argument("--assignment", action="append", dest="assignments",
+                       help="expect this assignment from every student (repeatable)")
+
+    demo = commands.add_parser("demo", help="release, grade three sample submissions, print the scores")
+    demo.add_argument("--course-dir", help=f"working course directory (default: {paths.WORK / 'demo'})")
+
+    args = parser.parse_args(argv)
+    if args.command == "release":
+        from .release import release as run_release
+        for target in run_release(args.assignments or None, args.out):
+            print(f"released {target}")
+    elif args.command == "grade":
+        from .grading import grade as run_grade
+        from .report import format_table
+        table = run_grade(args.submissions_dir, args.csv, course_dir=args.course_dir, db_url=args.db_url,
+                          feedback_dir=args.feedback_dir, assignments=args.assignments)
+        print(format_table(table))
+        print(f"\nwrote {args.csv}")
+    elif args.command == "demo":
+        from .demo import main as run_demo
+        run_demo(args.course_dir)
+    return 0

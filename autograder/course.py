@@ -1,0 +1,68 @@
+"""A working nbgrader course directory for the kit, and the nbgrader API bound to it."""
+import logging
+import os
+import shutil
+import sys
+import warnings
+from pathlib import Path
+
+from . import paths
+from .nbgrader_config import course_config
+
+
+def _venv_bin_on_path():
+    """nbgrader runs `alembic` from PATH when it creates a gradebook: use this Python's."""
+    bin_dir = os.path.dirname(sys.executable)
+    if bin_dir not in os.environ.get("PATH", "").split(os.pathsep):
+        os.environ["PATH"] = bin_dir + os.pathsep + os.environ.get("PATH", "")
+
+
+class CourseDir:
+    """``root``/source/<assignment> (solutions + labkit), release/, submitted/, autograded/, ..."""
+
+    def __init__(self, root, db_url=None):
+        self.root = Path(root).resolve()
+        self.root.mkdir(parents=True, exist_ok=True)
+        self.config = course_config(self.root, db_url)
+        self._api = None
+
+    def install_source(self, assignment):
+        """Copy solutions/<assignment>/ and the labkit package into source/<assignment>/."""
+        target = self.root / "source" / assignment
+        if target.exists():
+            shutil.rmtree(target)
+        ignore = shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__", "*.pyc")
+        shutil.copytree(paths.SOLUTIONS / assignment, target, ignore=ignore)
+        shutil.copytree(paths.LABKIT, target / "labkit", ignore=ignore)
+        return target
+
+    @property
+    def api(self):
+        """An NbGraderAPI for this course directory (quiet: its logs are returned per call)."""
+        if self._api is None:
+            from nbgrader.apps import NbGraderAPI
+            from nbgrader.coursedir import CourseDirectory
+
+            _venv_bin_on_path()
+            # nbgrader 0.9.6 with SQLAlchemy 2 warns on every new submission; the grades are right
+            warnings.filterwarnings("ignore", message=".*not in session.*")
+            self._api = NbGraderAPI(coursedir=CourseDirectory(config=self.config), config=self.config)
+            self._api.log.setLevel(logging.WARNING)
+        return self._api
+
+    def run(self, what, *args, **kwargs):
+        """Call an API method; raise RuntimeError with nbgrader's log when it fails."""
+        result = getattr(self.api, what)(*args, **kwargs)
+        if not result.get("success"):
+            raise RuntimeError(f"nbgrader {what} failed:\n{result.get('log', '')}\n{result.get('error', '')}")
+        return result
+
+    def generate(self, assignment):
+        """Install the source of ``assignment`` and run nbgrader generate_assignment (fills release/)."""
+        self.install_source(assignment)
+        self.run("generate_assignment", assignment, force=True, create=True)
+        return self.root / "release" / assignment
+
+    def path(self, kind, *parts):
+        """A path below the course directory: kind is source, release, submitted, autograded, feedback."""
+        return self.root.joinpath(kind, *parts)

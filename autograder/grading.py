@@ -1,0 +1,65 @@
+"""``grade``: intake, real nbgrader autograde into the gradebook, feedback HTML, CSV."""
+import shutil
+from pathlib import Path
+
+import nbformat
+
+from . import intake, notebooks, paths, report
+from .course import CourseDir
+from .restore import restore_missing_cells
+
+
+def load_sources():
+    """{assignment: {notebook name: source NotebookNode}} from solutions/."""
+    return {a: {p.stem: notebooks.read(p) for p in sorted((paths.SOLUTIONS / a).glob("*.ipynb"))}
+            for a in paths.assignments()}
+
+
+def _last_line(text):
+    lines = [line for line in (text or "").strip().splitlines() if line.strip()]
+    return lines[-1][:300] if lines else "unknown error"
+
+
+def grade(submissions_dir, csv_path, course_dir=None, db_url=None, feedback_dir=None,
+          assignments=None, log=print):
+    """Grade every submission below ``submissions_dir``; write ``csv_path``; return the rows.
+
+    The originals are copied into the working course directory (``course_dir``, default .grading/),
+    with deleted instructor cells put back, and are never modified. Feedback HTML goes to ``feedback_dir`` (default: <csv stem>_feedback/).
+    """
+    sources = load_sources()
+    rows = intake.scan(submissions_dir, sources, assignments)
+    course = CourseDir(course_dir or paths.WORK, db_url)
+    feedback_dir = Path(feedback_dir or Path(csv_path).with_name(Path(csv_path).stem + "_feedback"))
+    ready = [r for r in rows if r.status == intake.READY]
+    for assignment in sorted({r.assignment for r in ready}):
+        course.generate(assignment)  # source cells (with hidden tests) into the gradebook
+    by_student = {}
+    for row in ready:
+        by_student.setdefault((row.student_id, row.assignment), []).append(row)
+    for number, ((student, assignment), group) in enumerate(sorted(by_student.items()), start=1):
+        log(f"[{number}/{len(by_student)}] grading {student} / {assignment}")
+        folder = course.path("submitted", student, assignment)
+        if folder.exists():
+            shutil.rmtree(folder)
+        folder.mkdir(parents=True)
+        for row in group:
+            release_nb = notebooks.read(course.path("release", assignment, f"{row.notebook}.ipynb"))
+            nb, _ = restore_missing_cells(notebooks.read(row.path), release_nb)
+            nbformat.write(nb, str(folder / f"{row.notebook}.ipynb"))
+        result = course.api.autograde(assignment, student, force=True, create=True)
+        if not result.get("success"):
+            for row in group:
+                row.status = "error"
+                row.notes.append("nbgrader autograde failed: " + _last_line(result.get("error") or result.get("log")))
+            continue
+        course.api.generate_feedback(assignment, student, force=True)
+        for row in group:
+            html = course.path("feedback", student, assignment, f"{row.notebook}.html")
+            if html.exists():
+                target = feedback_dir / student / assignment / html.name
+                target.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(html, target)
+    table = report.score_rows(course, rows, sources)
+    report.write_csv(table, csv_path, sources)
+    return table

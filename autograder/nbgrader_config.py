@@ -1,0 +1,34 @@
+"""The course's nbgrader configuration, as a function of the course directory.
+
+Everything nbgrader does for the kit runs with this configuration: a working course directory
+(``source/``, ``release/``, ``submitted/``, ``autograded/``, ``feedback/`` and ``gradebook.db``),
+our ``DecideFromTraces`` preprocessor between Execute and SaveAutoGrades, and hidden tests removed
+from the feedback. (Deleted cells are put back before nbgrader runs: ``autograder.restore``.)
+"""
+from nbconvert.preprocessors import ClearMetadataPreprocessor, CSSHTMLHeaderPreprocessor
+from nbgrader.preprocessors import (AssignLatePenalties, CheckCellMetadata, ClearHiddenTests, Execute,
+                                    GetGrades, IgnorePattern, LimitOutput, SaveAutoGrades)
+from traitlets.config import Config
+
+from .preprocessors import DecideFromTraces
+
+COURSE_ID = "optimizers-course"
+CELL_TIMEOUT = 120  # seconds per cell while grading (nbgrader's Execute.timeout)
+
+
+def course_config(root, db_url=None):
+    """An nbgrader Config for the course directory ``root`` (SQLite gradebook there by default)."""
+    c = Config()
+    c.CourseDirectory.root = str(root)
+    c.CourseDirectory.course_id = COURSE_ID
+    c.CourseDirectory.db_url = db_url or f"sqlite:///{root}/gradebook.db"
+    c.Execute.timeout = CELL_TIMEOUT
+    c.OverwriteCells.add_missing_cells = False  # autograder.restore does it (nbgrader 0.9.6 can fail)
+    c.Autograde.autograde_preprocessors = [
+        Execute, IgnorePattern, ClearMetadataPreprocessor, LimitOutput,
+        DecideFromTraces,  # the verdicts, decided here and not in the student's kernel
+        SaveAutoGrades, AssignLatePenalties, CheckCellMetadata,
+    ]
+    c.DecideFromTraces.source_directory = str(root / "source")
+    c.GenerateFeedback.preprocessors = [ClearHiddenTests, GetGrades, CSSHTMLHeaderPreprocessor]
+    return c

@@ -1,0 +1,49 @@
+"""Small helpers to read nbgrader notebooks: cells by grade_id, hidden test regions."""
+import nbformat
+
+HIDDEN_BEGIN = "### BEGIN HIDDEN TESTS"
+HIDDEN_END = "### END HIDDEN TESTS"
+
+
+def nbgrader_meta(cell):
+    """The cell's nbgrader metadata ({} when it has none)."""
+    return cell.get("metadata", {}).get("nbgrader", {}) or {}
+
+
+def is_test_cell(cell):
+    """A graded code cell that is not a solution: an autograder test."""
+    meta = nbgrader_meta(cell)
+    return cell.get("cell_type") == "code" and meta.get("grade") and not meta.get("solution")
+
+
+def test_cells(nb):
+    """{grade_id: cell} of the notebook's autograder tests, in order."""
+    return {nbgrader_meta(c)["grade_id"]: c for c in nb.cells if is_test_cell(c)}
+
+
+def solution_cells(nb):
+    """{grade_id: cell} of the notebook's solution cells, in order."""
+    return {nbgrader_meta(c)["grade_id"]: c for c in nb.cells if nbgrader_meta(c).get("solution")}
+
+
+def graded_ids(nb):
+    """grade_ids of every cell with nbgrader metadata (tests, solutions, read-only cells)."""
+    return [nbgrader_meta(c)["grade_id"] for c in nb.cells if nbgrader_meta(c).get("grade_id")]
+
+
+def hidden_code(source):
+    """The code between the hidden-test delimiters of a cell's source ('' when there is none)."""
+    lines, inside = [], False
+    for line in source.splitlines():
+        if line.strip() == HIDDEN_BEGIN:
+            inside = True
+        elif line.strip() == HIDDEN_END:
+            inside = False
+        elif inside:
+            lines.append(line)
+    return "\n".join(lines)
+
+
+def read(path):
+    """Read a notebook as nbformat v4."""
+    return nbformat.read(str(path), as_version=4)

@@ -1,0 +1,104 @@
+"""DecideFromTraces: the nbgrader preprocessor that decides every test cell's verdict.
+
+It runs after Execute and before SaveAutoGrades. For each graded test cell it reads the trace
+reports the student's kernel left in the cell's outputs, judges them against the reference
+solution's reports for the same hidden inputs (``reference.reference_reports``), and replaces the
+cell's outputs by the verdict: a message, plus an error output when the test failed (so that
+nbgrader's SaveAutoGrades gives 0 points, and full points otherwise). Prints, warnings and patched
+functions in the student's kernel never reach this decision.
+"""
+import os
+
+import nbformat
+from nbgrader.preprocessors import NbGraderPreprocessor
+from traitlets import Unicode
+
+from . import notebooks
+from .labkit import checks
+from .reference import reference_reports
+
+VERDICT_KEY = "optkit"  # cell metadata where the verdict is kept for reports
+
+
+def student_reports(cell):
+    """The trace payloads in a cell's outputs, in order."""
+    return [out["data"][checks.TRACE_MIME] for out in cell.get("outputs", [])
+            if out.get("output_type") in ("display_data", "execute_result")
+            and checks.TRACE_MIME in out.get("data", {})]
+
+
+def cell_error(cell):
+    """'Name: value' of the first error output of a cell, or None."""
+    for out in cell.get("outputs", []):
+        if out.get("output_type") == "error":
+            return f"{out.get('ename', 'Error')}: {out.get('evalue', '')}".strip()
+    return None
+
+
+def decide(expected_reports, cell):
+    """(passed, message) for one executed test cell, given the reference's reports."""
+    got_reports = student_reports(cell)
+    if len(got_reports) > len(expected_reports):
+        return False, ("The test cell produced more results than its tests report: its output was "
+                       "tampered with. No points.")
+    messages, passed = [], True
+    for number, expected_payload in enumerate(expected_reports):
+        if number >= len(got_reports):
+            error = cell_error(cell)
+            why = f"it stopped with {error}" if error else "no result was reported"
+            messages.append(f"Test {number + 1} of {len(expected_reports)} did not run: {why}.")
+            return False, "\n".join(messages)
+        kind, expected = checks.decode_trace(expected_payload)
+        try:
+            got_kind, got = checks.decode_trace(got_reports[number])
+        except ValueError as exc:
+            return False, f"Test {number + 1}: the reported result is unreadable ({exc}). No points."
+        if got_kind != kind:
+            return False, f"Test {number + 1}: a result of the wrong kind was reported. No points."
+        verdict = checks.judge(kind, expected, got)
+        passed = passed and verdict.passed
+        mark = "passed" if verdict.passed else "FAILED"
+        messages.append(f"Test {number + 1} of {len(expected_reports)} {mark}: {verdict.message}")
+    return passed, "\n".join(messages)
+
+
+def verdict_outputs(passed, message):
+    """The outputs a decided test cell keeps: the message, and an error when it failed."""
+    outputs = [nbformat.v4.new_output("stream", name="stdout", text=message + "\n")]
+    if not passed:
+        outputs.append(nbformat.v4.new_output(
+            "error", ename="TestFailed", evalue=message.splitlines()[0][:300], traceback=[]))
+    return outputs
+
+
+class DecideFromTraces(NbGraderPreprocessor):
+    """Decide each graded test cell from the reported traces (see the module docstring)."""
+
+    source_directory = Unicode(
+        "", help="The course's source/ directory, holding <assignment>/<notebook>.ipynb").tag(config=True)
+
+    _cache = {}  # (path, mtime) -> reference reports: computed once per notebook per process
+
+    def _expected(self, assignment, notebook):
+        path = os.path.join(self.source_directory, assignment, notebook + ".ipynb")
+        key = (path, os.path.getmtime(path))
+        if key not in self._cache:
+            self._cache[key] = reference_reports(path)
+        return self._cache[key]
+
+    def preprocess(self, nb, resources):
+        info = resources["nbgrader"]
+        self.expected = self._expected(info["assignment"], info["notebook"])
+        return super().preprocess(nb, resources)
+
+    def preprocess_cell(self, cell, resources, cell_index):
+        if not notebooks.is_test_cell(cell):
+            return cell, resources
+        grade_id = notebooks.nbgrader_meta(cell)["grade_id"]
+        if grade_id in self.expected:
+            passed, message = decide(self.expected[grade_id], cell)
+        else:
+            passed, message = False, f"Unknown test cell {grade_id!r}: not in the assignment. No points."
+        cell.outputs = verdict_outputs(passed, message)
+        cell.metadata[VERDICT_KEY] = {"passed": passed, "message": message}
+        return cell, resources

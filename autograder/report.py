@@ -1,0 +1,83 @@
+"""Scores out of the gradebook, the CSV, and the score table printed by the demo."""
+import csv
+
+from nbgrader.api import Gradebook, MissingEntry
+
+from . import intake, notebooks
+from .preprocessors import VERDICT_KEY
+
+FIXED_COLUMNS = ["student_id", "assignment", "notebook", "score", "max_score", "status", "message"]
+
+
+def test_points(source_nb):
+    """{grade_id: points} of a source notebook's test cells, in order."""
+    return {g: float(notebooks.nbgrader_meta(c)["points"]) for g, c in notebooks.test_cells(source_nb).items()}
+
+
+def verdicts(course, row):
+    """{grade_id: message} of the failed tests in the autograded notebook of ``row``."""
+    path = course.path("autograded", row.student_id, row.assignment, f"{row.notebook}.ipynb")
+    if not path.exists():
+        return {}
+    failed = {}
+    for grade_id, cell in notebooks.test_cells(notebooks.read(path)).items():
+        verdict = cell.metadata.get(VERDICT_KEY)
+        if verdict and not verdict["passed"]:
+            failed[grade_id] = verdict["message"]
+    return failed
+
+
+def score_rows(course, rows, sources):
+    """One dict per intake row: the fixed columns plus one column per test (its score)."""
+    table = []
+    with Gradebook(course.config.CourseDirectory.db_url, course.config.CourseDirectory.course_id) as gb:
+        for row in rows:
+            points = test_points(sources[row.assignment][row.notebook]) if row.assignment in sources and row.notebook else {}
+            entry = {"student_id": row.student_id, "assignment": row.assignment, "notebook": row.notebook,
+                     "score": 0.0, "max_score": sum(points.values()) if points else "",
+                     "status": row.status, "message": "; ".join(row.notes), "failed": {}}
+            entry.update({g: 0.0 for g in points})
+            if row.status == intake.READY:
+                try:
+                    submission = gb.find_submission_notebook(row.notebook, row.assignment, row.student_id)
+                except MissingEntry:
+                    entry["status"] = "error"
+                    entry["message"] = "; ".join(row.notes + ["no grade was recorded"])
+                else:
+                    entry["status"] = "graded"
+                    entry["score"], entry["max_score"] = submission.score, submission.max_score
+                    for grade in submission.grades:
+                        if grade.name in points:
+                            entry[grade.name] = grade.score
+                    entry["failed"] = verdicts(course, row)
+            table.append(entry)
+    return table
+
+
+def write_csv(table, csv_path, sources):
+    """The CSV: fixed columns, then every test of every assignment (blank where not applicable)."""
+    tests = [g for a in sorted(sources) for nb in sources[a].values() for g in test_points(nb)]
+    with open(csv_path, "w", newline="") as handle:
+        writer = csv.DictWriter(handle, FIXED_COLUMNS + tests, extrasaction="ignore")
+        writer.writeheader()
+        for entry in sorted(table, key=lambda e: (e["student_id"], e["assignment"], e["notebook"])):
+            writer.writerow({k: (f"{v:g}" if isinstance(v, float) else v) for k, v in entry.items()})
+
+
+def format_table(table):
+    """A plain-text score table, with where each submission lost points."""
+    lines = [f"{'student':<22} {'assignment':<16} {'score':>11}  status"]
+    for entry in table:
+        score = f"{entry['score']:g} / {entry['max_score']:g}" if entry["max_score"] != "" else "-"
+        lines.append(f"{entry['student_id']:<22} {entry['assignment']:<16} {score:>11}  {entry['status']}")
+        if entry["message"]:
+            lines.append(f"{'':<4}{entry['message']}")
+        for grade_id, message in entry["failed"].items():
+            first = next((l for l in message.splitlines() if "FAILED" in l or "did not run" in l),
+                         message.splitlines()[0])
+            first = first.split(" FAILED: ", 1)[-1]
+            lines.append(f"{'':<4}lost {grade_id}: {first[:160]}")
+            hint = next((l for l in message.splitlines() if l.startswith("Hint:")), None)
+            if hint:
+                lines.append(f"{'':<8}{hint[:150]}")
+    return "\n".join(lines)

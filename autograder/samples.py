@@ -1,0 +1,79 @@
+"""Sample submissions made from the release: the reference answers, blank, or a classic mistake.
+
+Used by the instructor demo and by the tests. A submission is the released notebook with the
+answer cells filled in from the solution notebook, optionally edited by (old, new) replacements.
+"""
+import copy
+
+from . import notebooks
+
+
+def answer_source(solution_source):
+    """A solution cell's source as a student would write it (no solution delimiters)."""
+    return "\n".join(line for line in solution_source.splitlines()
+                     if line.strip() not in ("### BEGIN SOLUTION", "### END SOLUTION"))
+
+
+def answered(release_nb, solution_nb, edits=None, sources=None):
+    """The release notebook with every answer cell filled in from the solution.
+
+    edits: {grade_id: [(old, new), ...]} applied to those answer cells; every ``old`` must occur.
+    sources: {grade_id: source} answer cells written another way (replacing the solution's).
+    """
+    nb = copy.deepcopy(release_nb)
+    solutions = notebooks.solution_cells(solution_nb)
+    for grade_id, cell in notebooks.solution_cells(nb).items():
+        source = (sources or {}).get(grade_id) or answer_source(solutions[grade_id].source)
+        for old, new in (edits or {}).get(grade_id, []):
+            if old not in source:
+                raise ValueError(f"edit for {grade_id!r} does not apply: {old!r} not found")
+            source = source.replace(old, new)
+        cell.source = source
+    return nb
+
+
+# A classic mistake: (what it is, edits to the reference answers).
+MISTAKES = {
+    "momentum_velocity_not_stored": (
+        "momentum never stores its delta in opt.W_dt / opt.B_dt",
+        {"my_optimizer": [("        opt.W_dt = W_dlt\n", ""), ("        opt.B_dt = B_dlt\n", "")]}),
+    "adam_beta2_0999": (
+        "Adam with beta2 = 0.999 instead of the course's 0.99",
+        {"my_optimizer": [("beta1, beta2 = 0.9, 0.99", "beta1, beta2 = 0.9, 0.999")]}),
+    "adam_no_bias_correction": (
+        "Adam without bias correction",
+        {"my_optimizer": [("W_mc = opt.W_mt / (1 - np.power(beta1, iter))", "W_mc = opt.W_mt"),
+                          ("B_mc = opt.B_mt / (1 - np.power(beta1, iter))", "B_mc = opt.B_mt"),
+                          ("W_vc = opt.W_vt / (1 - np.power(beta2, iter))", "W_vc = opt.W_vt"),
+                          ("B_vc = opt.B_vt / (1 - np.power(beta2, iter))", "B_vc = opt.B_vt")]}),
+    "adagrad_not_accumulated": (
+        "Adagrad replaces v by g**2 instead of adding it",
+        {"my_optimizer": [("opt.W_vt = opt.W_vt + W_grad * W_grad", "opt.W_vt = W_grad * W_grad"),
+                          ("opt.B_vt = opt.B_vt + B_grad * B_grad", "opt.B_vt = B_grad * B_grad")]}),
+    "rmsprop_gamma_099": (
+        "RMSProp with gamma = 0.99",
+        {"my_optimizer": [("        gamma = 0.9  # default setting\n        ### START CODE HERE ###\n"
+                           "        # blend", "        gamma = 0.99\n        ### START CODE HERE ###\n        # blend")]}),
+    "sgd_scales_gradient_in_place": (
+        "sgd multiplies the gradient in place (W_grad *= alpha)",
+        {"my_optimizer": [("W_dlt = alpha * W_grad\n", "W_grad *= alpha\n        W_dlt = W_grad\n"),
+                          ("B_dlt = alpha * B_grad\n", "B_grad *= alpha\n        B_dlt = B_grad\n")]}),
+    "minibatch_remainder_dropped": (
+        "create_mini_batches drops the remaining rows",
+        {"create_mini_batches": [("if data.shape[0] % batch_size != 0:", "if False:")]}),
+    "minibatch_shuffles_x_and_y_apart": (
+        "create_mini_batches shuffles X and y separately",
+        {"create_mini_batches": [("data = np.hstack((X, y))\n    np.random.shuffle(data)",
+                                  "Xs, ys = X.copy(), y.copy()\n    np.random.shuffle(Xs)\n"
+                                  "    np.random.shuffle(ys)\n    data = np.hstack((Xs, ys))")]}),
+    "optparam_shared_array": (
+        "myOptParam uses one array for W_dt, W_mt and W_vt",
+        {"myOptParam": [("self.W_dt = np.zeros((n_out, n_in))", "self.W_dt = self.W_mt = self.W_vt = np.zeros((n_out, n_in))"),
+                        ("        self.W_mt = np.zeros((n_out, n_in))\n", ""),
+                        ("        self.W_vt = np.zeros((n_out, n_in))\n", "")]}),
+}
+
+
+def with_mistake(release_nb, solution_nb, name):
+    """The reference answers with the classic mistake ``name`` (a key of MISTAKES)."""
+    return answered(release_nb, solution_nb, MISTAKES[name][1])

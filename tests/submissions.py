@@ -1,0 +1,251 @@
+"""The submissions the grading tests grade, each with the verdict it must get.
+
+SUBMISSIONS: student_id -> make(folder, release_nb, solution_nb), writing that student's files.
+EXPECTED:    student_id -> (status, failed tests) — every other test must get full points.
+"""
+import json
+
+import nbformat
+
+from autograder import samples
+from autograder.labkit.checks import TRACE_MIME
+
+ASSIGNMENT = NOTEBOOK = "lab3_optimizers"
+ALL_TESTS = ["test_create_mini_batches", "test_myOptParam", "test_sgd", "test_momentum",
+             "test_adagrad", "test_rmsprop", "test_adam"]
+
+# ---------------------------------------------------------------- right answers, written differently
+ALTERNATIVE_MINIBATCHES = '''
+def create_mini_batches(X, y, batch_size=64):
+    order = np.random.permutation(X.shape[0])      # index with one permutation
+    X_shuffled, y_shuffled = X[order], y[order]
+    return [(X_shuffled[start:start + batch_size], y_shuffled[start:start + batch_size])
+            for start in range(0, X.shape[0], batch_size)]
+'''
+
+ALTERNATIVE_OPTIMIZER = '''
+def my_optimizer(lyr, opt, W_grad, B_grad, solver='sgd', learning_rate=0.01, iter=1):
+    eps = 1e-8
+    if solver == 'sgd':
+        W_dlt, B_dlt = learning_rate * W_grad, learning_rate * B_grad
+    elif solver == 'momentum':
+        opt.W_dt = 0.9 * opt.W_dt + learning_rate * W_grad
+        opt.B_dt = 0.9 * opt.B_dt + learning_rate * B_grad
+        W_dlt, B_dlt = opt.W_dt, opt.B_dt
+    elif solver == 'adagrad':
+        opt.W_vt += W_grad ** 2                      # in place
+        opt.B_vt += B_grad ** 2
+        W_dlt = learning_rate * W_grad / (np.sqrt(opt.W_vt) + eps)   # epsilon outside the root
+        B_dlt = learning_rate * B_grad / (np.sqrt(opt.B_vt) + eps)
+    elif solver == 'rmsprop':
+        opt.W_vt *= 0.9
+        opt.W_vt += 0.1 * W_grad ** 2
+        opt.B_vt = 0.9 * opt.B_vt + 0.1 * B_grad ** 2
+        W_dlt = learning_rate * W_grad / (np.sqrt(opt.W_vt) + eps)
+        B_dlt = learning_rate * B_grad / np.sqrt(opt.B_vt + eps)
+    elif solver == 'adam':
+        b1, b2 = 0.9, 0.99
+        opt.W_mt = b1 * opt.W_mt + (1 - b1) * W_grad
+        opt.B_mt = b1 * opt.B_mt + (1 - b1) * B_grad
+        opt.W_vt = b2 * opt.W_vt + (1 - b2) * W_grad ** 2
+        opt.B_vt = b2 * opt.B_vt + (1 - b2) * B_grad ** 2
+        lr_t = learning_rate * np.sqrt(1 - b2 ** iter) / (1 - b1 ** iter)   # Kingma & Ba's form
+        W_dlt = lr_t * opt.W_mt / (np.sqrt(opt.W_vt) + eps)
+        B_dlt = lr_t * opt.B_mt / (np.sqrt(opt.B_vt) + eps)
+    else:
+        raise ValueError(solver)
+    lyr.wegt = lyr.wegt - W_dlt                      # rebinding instead of in place
+    lyr.bias = lyr.bias - B_dlt
+'''
+
+ALTERNATIVE_OPTPARAM = '''
+class myOptParam:
+    def __init__(self, n_out, n_in):
+        for name in ("W_dt", "W_mt", "W_vt"):
+            setattr(self, name, np.zeros((n_out, n_in)))
+        for name in ("B_dt", "B_mt", "B_vt"):
+            setattr(self, name, np.zeros(n_out))
+        self.steps = 0                               # extra state is allowed
+'''
+
+# ------------------------------------------------------------------------------- cheating
+PATCH_NUMPY = '''
+import numpy as np
+np.allclose = lambda *a, **k: True
+np.isclose = lambda a, b, *r, **k: np.ones(np.shape(a), dtype=bool)
+np.array_equal = lambda *a, **k: True
+'''
+
+PATCH_CHECKS = '''
+labcheck.judge = lambda *a, **k: labcheck.Verdict(True, "test passed.")
+labcheck.judge_values = lambda *a, **k: labcheck.Verdict(True, "test passed.")
+labcheck.judge_minibatches = lambda *a, **k: labcheck.Verdict(True, "test passed.")
+labcheck.hidden_test = lambda *a, **k: print("test passed.")
+print("test passed.")
+'''
+
+FAKE_REPORT = '''
+from IPython.display import display
+def my_optimizer(lyr, opt, W_grad, B_grad, solver='sgd', learning_rate=0.01, iter=1):
+    print("test passed.")
+    fake = {"kind": "optimizer", "steps": []}
+    display({%r: fake, "text/plain": "ok"}, raw=True)
+    lyr.wegt -= 0.01 * W_grad
+    lyr.bias -= 0.01 * B_grad
+''' % TRACE_MIME
+
+SWALLOW = '''
+import builtins, sys
+def my_optimizer(lyr, opt, W_grad, B_grad, solver='sgd', learning_rate=0.01, iter=1):
+    try:
+        raise ValueError(solver)
+    except Exception:
+        pass
+    import warnings
+    warnings.warn("a harmless warning")                  # noise must never cost points...
+    sys.stderr.write("stderr noise\\n")
+'''
+
+
+def _write(folder, nb, name=f"{NOTEBOOK}.ipynb"):
+    folder = folder / ASSIGNMENT
+    folder.mkdir(parents=True, exist_ok=True)
+    nbformat.write(nb, str(folder / name))
+
+
+def right(folder, release_nb, solution_nb):
+    _write(folder, samples.answered(release_nb, solution_nb))
+
+
+def blank(folder, release_nb, solution_nb):
+    _write(folder, release_nb)
+
+
+def written_differently(folder, release_nb, solution_nb):
+    _write(folder, samples.answered(release_nb, solution_nb, sources={
+        "create_mini_batches": ALTERNATIVE_MINIBATCHES, "my_optimizer": ALTERNATIVE_OPTIMIZER,
+        "myOptParam": ALTERNATIVE_OPTPARAM}))
+
+
+def noisy_right(folder, release_nb, solution_nb):
+    """Right answers that print, warn and plot: noise costs nothing."""
+    nb = samples.answered(release_nb, solution_nb, edits={"my_optimizer": [(
+        "    # Adjust weight\n",
+        "    import warnings, sys\n    warnings.warn('noise')\n    sys.stderr.write('noise\\n')\n"
+        "    print('debug', solver)\n    # Adjust weight\n")]})
+    _write(folder, nb)
+
+
+def mistake(name):
+    def make(folder, release_nb, solution_nb):
+        _write(folder, samples.with_mistake(release_nb, solution_nb, name))
+    return make
+
+
+WRONG_ANSWERS = {  # wrong everywhere: a cheat must not turn these into points
+    "create_mini_batches": "def create_mini_batches(X, y, batch_size=64):\n    return [(X, y)]\n",
+    "myOptParam": ("class myOptParam:\n    def __init__(self, n_out, n_in):\n"
+                   "        self.W_dt = self.B_dt = self.W_mt = self.B_mt = self.W_vt = self.B_vt = np.zeros(1)\n"),
+    "my_optimizer": ("def my_optimizer(lyr, opt, W_grad, B_grad, solver='sgd', learning_rate=0.01, iter=1):\n"
+                     "    lyr.wegt -= 0.5 * W_grad\n    lyr.bias -= 0.5 * B_grad\n"),
+}
+
+
+def with_cell_code(grade_id, code, append=True):
+    """Wrong answers, with ``code`` added to (or replacing) the answer cell ``grade_id``."""
+    def make(folder, release_nb, solution_nb):
+        nb = samples.answered(release_nb, solution_nb, sources=WRONG_ANSWERS)
+        for cell in nb.cells:
+            if cell.get("metadata", {}).get("nbgrader", {}).get("grade_id") == grade_id:
+                cell.source = (cell.source + "\n" + code) if append else code
+        _write(folder, nb)
+    return make
+
+
+def tests_replaced(folder, release_nb, solution_nb):
+    """Blank answers; every test cell replaced by a print and given 100 points."""
+    nb = nbformat.from_dict(release_nb)
+    for cell in nb.cells:
+        meta = cell.get("metadata", {}).get("nbgrader", {})
+        if meta.get("grade") and not meta.get("solution"):
+            cell.source = 'print("test passed.")'
+            meta["points"] = 100
+    _write(folder, nb)
+
+
+def tests_deleted(folder, release_nb, solution_nb):
+    """Right answers, every test cell deleted: they are restored and graded."""
+    nb = samples.answered(release_nb, solution_nb)
+    nb.cells = [c for c in nb.cells if not (c.get("metadata", {}).get("nbgrader", {}).get("grade")
+                                            and not c["metadata"]["nbgrader"].get("solution"))]
+    _write(folder, nb)
+
+
+def not_json(folder, release_nb, solution_nb):
+    (folder / ASSIGNMENT).mkdir(parents=True)
+    (folder / ASSIGNMENT / f"{NOTEBOOK}.ipynb").write_text('{"cells": [ this is not json')
+
+
+def no_notebook(folder, release_nb, solution_nb):
+    (folder / ASSIGNMENT).mkdir(parents=True)
+    (folder / ASSIGNMENT / "notes.txt").write_text("I forgot to upload it")
+
+
+def wrong_assignment_name(folder, release_nb, solution_nb):
+    target = folder / "lab3"
+    target.mkdir(parents=True)
+    nbformat.write(samples.answered(release_nb, solution_nb), str(target / f"{NOTEBOOK}.ipynb"))
+
+
+def renamed_notebook(folder, release_nb, solution_nb):
+    _write(folder, samples.answered(release_nb, solution_nb), name=f"{NOTEBOOK} (1).ipynb")
+
+
+SUBMISSIONS = {
+    "right": right,
+    "blank": blank,
+    "written_differently": written_differently,
+    "noisy_right": noisy_right,
+    **{f"mistake_{name}": mistake(name) for name in samples.MISTAKES},
+    "cheat_patch_numpy": with_cell_code("my_optimizer", PATCH_NUMPY),
+    "cheat_patch_checks": with_cell_code("my_optimizer", PATCH_CHECKS),
+    "cheat_fake_report": with_cell_code("my_optimizer", FAKE_REPORT, append=False),
+    "cheat_swallow_and_warn": with_cell_code("my_optimizer", SWALLOW, append=False),
+    "cheat_tests_replaced": tests_replaced,
+    "tests_deleted": tests_deleted,
+    "bad_not_json": not_json,
+    "bad_no_notebook": no_notebook,
+    "bad_wrong_assignment": wrong_assignment_name,
+    "renamed_notebook": renamed_notebook,
+}
+
+_MISTAKE_LOSES = {
+    "momentum_velocity_not_stored": ["test_momentum"],
+    "adam_beta2_0999": ["test_adam"],
+    "adam_no_bias_correction": ["test_adam"],
+    "adagrad_not_accumulated": ["test_adagrad"],
+    "rmsprop_gamma_099": ["test_rmsprop"],
+    "sgd_scales_gradient_in_place": ["test_sgd"],
+    "minibatch_remainder_dropped": ["test_create_mini_batches"],
+    "minibatch_shuffles_x_and_y_apart": ["test_create_mini_batches"],
+    "optparam_shared_array": ["test_myOptParam"],
+}
+OPTIMIZER_TESTS = ["test_sgd", "test_momentum", "test_adagrad", "test_rmsprop", "test_adam"]
+EXPECTED = {
+    "right": ("graded", []),
+    "blank": ("graded", ALL_TESTS),
+    "written_differently": ("graded", []),
+    "noisy_right": ("graded", []),
+    **{f"mistake_{name}": ("graded", lost) for name, lost in _MISTAKE_LOSES.items()},
+    "cheat_patch_numpy": ("graded", ALL_TESTS),
+    "cheat_patch_checks": ("graded", ALL_TESTS),
+    "cheat_fake_report": ("graded", ALL_TESTS),
+    "cheat_swallow_and_warn": ("graded", ALL_TESTS),
+    "cheat_tests_replaced": ("graded", ALL_TESTS),
+    "tests_deleted": ("graded", []),
+    "bad_not_json": ("invalid notebook", ALL_TESTS),
+    "bad_no_notebook": ("missing notebook", ALL_TESTS),
+    "bad_wrong_assignment": ("missing notebook", ALL_TESTS),
+    "renamed_notebook": ("graded", []),
+}
+assert set(EXPECTED) == set(SUBMISSIONS) and set(_MISTAKE_LOSES) == set(samples.MISTAKES)

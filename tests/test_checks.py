@@ -1,0 +1,146 @@
+"""The checks themselves (labkit.checks), run in-process against the reference solution:
+right answers written differently pass, classic mistakes fail with a precise hint."""
+import numpy as np
+import pytest
+
+from autograder.course import CourseDir
+from autograder.labkit import checks
+from autograder.preprocessors import decide
+from autograder.reference import reference_namespace, reference_reports
+
+from submissions import ALTERNATIVE_MINIBATCHES, ALTERNATIVE_OPTIMIZER, ALTERNATIVE_OPTPARAM
+
+
+@pytest.fixture(scope="module")
+def source_notebook(tmp_path_factory):
+    return CourseDir(tmp_path_factory.mktemp("course")).install_source("lab3_optimizers") / "lab3_optimizers.ipynb"
+
+
+@pytest.fixture(scope="module")
+def ref(source_notebook):
+    return reference_namespace(source_notebook)
+
+
+@pytest.fixture(scope="module")
+def alternative(ref):
+    namespace = {"np": np}
+    for code in (ALTERNATIVE_MINIBATCHES, ALTERNATIVE_OPTIMIZER, ALTERNATIVE_OPTPARAM):
+        exec(code, namespace)
+    return namespace
+
+
+def _round_trip(kind, steps):
+    return checks.decode_trace(checks.encode_trace(kind, steps))[1]
+
+
+def test_handout_checks_pass_with_the_reference(ref, capsys):
+    assert checks.handout_minibatch_check(ref["create_mini_batches"]).passed
+    assert checks.handout_optimizer_check(ref["my_optimizer"], ref["myOptParam"], ref["myDenseLayer"]).passed
+    printed = capsys.readouterr().out
+    assert "[ 7.67789007  8.16882972 10.34203348 -3.22934657]" in printed
+    assert printed.count("test passed.") == 2
+
+
+CASES = [dict(solver=s, seed=40 + i, calls=[(0.05, 1), (0.3, 1), (1.7, 2), (0.01, 3), (0.5, 7)])
+         for i, s in enumerate(checks.SOLVERS)]
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c["solver"] for c in CASES])
+def test_an_optimizer_written_differently_passes(ref, alternative, case):
+    args = (ref["myOptParam"], ref["myDenseLayer"])
+    expected = _round_trip("optimizer", checks.trace_optimizer(ref["my_optimizer"], *args, **case))
+    got = _round_trip("optimizer", checks.trace_optimizer(alternative["my_optimizer"], *args, **case))
+    verdict = checks.judge("optimizer", expected, got)
+    assert verdict.passed, verdict.message
+
+
+@pytest.mark.parametrize("n, y_columns, batch_size", [(100, 10, 20), (131, 10, 64), (37, 3, 64), (10, 1, 4)])
+def test_minibatches_written_differently_pass(ref, alternative, n, y_columns, batch_size):
+    case = dict(n=n, n_features=3, y_columns=y_columns, batch_size=batch_size, seed=7)
+    expected = _round_trip("minibatches", checks.trace_minibatches(ref["create_mini_batches"], **case))
+    got = _round_trip("minibatches", checks.trace_minibatches(alternative["create_mini_batches"], **case))
+    assert checks.judge("minibatches", expected, got).passed
+
+
+def test_optparam_written_differently_passes(ref, alternative):
+    shapes = [(2, 3), (4, 1)]
+    verdict = checks.judge("optparam", checks.trace_optparam(ref["myOptParam"], shapes),
+                           checks.trace_optparam(alternative["myOptParam"], shapes))
+    assert verdict.passed, verdict.message
+
+
+MISTAKES = {  # solver -> (replacement my_optimizer branch behaviour, words the hint must contain)
+    "momentum": ("store the new delta", lambda o, W, B, lr, it: (0.9 * o.W_dt + lr * W, 0.9 * o.B_dt + lr * B)),
+    "adagrad": ("accumulate the squared gradient",
+                lambda o, W, B, lr, it: (setattr(o, "W_vt", W * W), setattr(o, "B_vt", B * B),
+                                         lr * W / np.sqrt(o.W_vt + 1e-8), lr * B / np.sqrt(o.B_vt + 1e-8))[2:]),
+    "rmsprop": ("gamma = 0.9",
+                lambda o, W, B, lr, it: (setattr(o, "W_vt", 0.99 * o.W_vt + 0.01 * W * W),
+                                         setattr(o, "B_vt", 0.99 * o.B_vt + 0.01 * B * B),
+                                         lr * W / np.sqrt(o.W_vt + 1e-8), lr * B / np.sqrt(o.B_vt + 1e-8))[2:]),
+    "adam": ("bias", lambda o, W, B, lr, it: (
+        setattr(o, "W_mt", 0.9 * o.W_mt + 0.1 * W), setattr(o, "B_mt", 0.9 * o.B_mt + 0.1 * B),
+        setattr(o, "W_vt", 0.99 * o.W_vt + 0.01 * W * W), setattr(o, "B_vt", 0.99 * o.B_vt + 0.01 * B * B),
+        lr * o.W_mt / (np.sqrt(o.W_vt) + 1e-8), lr * o.B_mt / (np.sqrt(o.B_vt) + 1e-8))[4:]),
+    "sgd": ("learning_rate argument", lambda o, W, B, lr, it: (0.01 * W, 0.01 * B)),
+}
+
+
+@pytest.mark.parametrize("solver", sorted(MISTAKES))
+def test_a_classic_mistake_fails_with_its_hint(ref, solver):
+    words, delta = MISTAKES[solver]
+
+    def wrong(lyr, opt, W_grad, B_grad, solver='sgd', learning_rate=0.01, iter=1):
+        W_dlt, B_dlt = delta(opt, W_grad, B_grad, learning_rate, iter)
+        lyr.wegt = lyr.wegt - W_dlt
+        lyr.bias = lyr.bias - B_dlt
+
+    case = next(c for c in CASES if c["solver"] == solver)
+    args = (ref["myOptParam"], ref["myDenseLayer"])
+    expected = checks.trace_optimizer(ref["my_optimizer"], *args, **case)
+    verdict = checks.judge("optimizer", expected, checks.trace_optimizer(wrong, *args, **case))
+    assert not verdict.passed
+    assert words in verdict.message, verdict.message
+    assert "expected" in verdict.message and "at index" in verdict.message
+
+
+def test_a_probe_records_errors_instead_of_raising(ref):
+    def broken(*args, **kwargs):
+        raise ZeroDivisionError("oops")
+    steps = checks.trace_optimizer(broken, ref["myOptParam"], ref["myDenseLayer"], "sgd", 1, [(0.1, 1)])
+    verdict = checks.judge("optimizer", checks.trace_optimizer(
+        ref["my_optimizer"], ref["myOptParam"], ref["myDenseLayer"], "sgd", 1, [(0.1, 1)]), steps)
+    assert not verdict.passed and "raised ZeroDivisionError: oops" in verdict.message
+
+
+def test_an_unknown_solver_must_raise_value_error(ref):
+    args = (ref["myOptParam"], ref["myDenseLayer"])
+    expected = checks.trace_unknown_solver(ref["my_optimizer"], *args, solver="nadam")
+    silent = checks.trace_unknown_solver(lambda *a, **k: None, *args, solver="nadam")
+    assert checks.judge("unknown_solver", expected, expected).passed
+    assert "expected a ValueError" in checks.judge("unknown_solver", expected, silent).message
+
+
+def test_malformed_reports_are_rejected():
+    with pytest.raises(ValueError):
+        checks.decode_trace({"kind": "optimizer", "steps": [{"label": "x", "arrays": {"a": {"shape": [3], "data": "AAAA"}}}]})
+    with pytest.raises(ValueError):
+        checks.decode_trace({"steps": "nonsense"})
+
+
+def test_the_grader_decides_from_reports_only(source_notebook):
+    expected = reference_reports(source_notebook)["test_momentum"]
+    def cell(outputs):
+        return {"cell_type": "code", "outputs": outputs}
+    reports = [{"output_type": "display_data", "data": {checks.TRACE_MIME: p}} for p in expected]
+    assert decide(expected, cell(reports))[0]
+    noise = [{"output_type": "stream", "name": "stderr", "text": "RuntimeWarning"},
+             {"output_type": "stream", "name": "stdout", "text": "test failed"}]
+    assert decide(expected, cell(noise + reports))[0]  # prints and warnings change nothing
+    passed, message = decide(expected, cell(reports + reports[:1]))
+    assert not passed and "tampered" in message
+    error = {"output_type": "error", "ename": "NameError", "evalue": "name 'my_optimizer' is not defined"}
+    passed, message = decide(expected, cell(reports[:1] + [error]))
+    assert not passed and "did not run: it stopped with NameError" in message
+    garbage = [{"output_type": "display_data", "data": {checks.TRACE_MIME: {"kind": "optimizer"}}}]
+    assert not decide(expected, cell(garbage))[0]

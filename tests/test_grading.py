@@ -1,0 +1,59 @@
+"""Real nbgrader grading of the submissions in ``submissions.py``: scores, statuses, feedback."""
+import pytest
+
+from submissions import ALL_TESTS, ASSIGNMENT, EXPECTED
+
+POINTS = {"test_create_mini_batches": 3, "test_myOptParam": 1, "test_sgd": 1, "test_momentum": 2,
+          "test_adagrad": 2, "test_rmsprop": 2, "test_adam": 3}
+
+
+@pytest.mark.parametrize("student", sorted(EXPECTED))
+def test_each_submission_gets_its_expected_scores(graded, student):
+    status, lost = EXPECTED[student]
+    row = graded["rows"][student]
+    assert row["status"] == status, row
+    for test in ALL_TESTS:
+        want = 0 if test in lost else POINTS[test]
+        assert float(row[test]) == want, (test, row)
+    assert float(row["score"]) == sum(POINTS.values()) - sum(POINTS[t] for t in lost)
+    assert float(row["max_score"]) == sum(POINTS.values())
+
+
+def test_the_csv_has_a_row_for_everything_found(graded):
+    keys = {(r["student_id"], r["assignment"]) for r in graded["csv_rows"]}
+    assert keys == {(s, ASSIGNMENT) for s in EXPECTED} | {("bad_wrong_assignment", "lab3")}
+    unknown = next(r for r in graded["csv_rows"] if r["assignment"] == "lab3")
+    assert unknown["status"] == "unknown assignment" and "not an assignment" in unknown["message"]
+    assert list(graded["csv_rows"][0])[:5] == ["student_id", "assignment", "notebook", "score", "max_score"]
+
+
+def test_bad_inputs_say_why(graded):
+    rows = graded["rows"]
+    assert "not a valid notebook" in rows["bad_not_json"]["message"]
+    assert "no lab3_optimizers.ipynb" in rows["bad_no_notebook"]["message"]
+    assert "no lab3_optimizers/ folder" in rows["bad_wrong_assignment"]["message"]
+    assert "deleted test cell(s) restored" in rows["tests_deleted"]["message"]
+    assert "test_adam" in rows["tests_deleted"]["message"]
+    assert "graded lab3_optimizers (1).ipynb as lab3_optimizers.ipynb" in rows["renamed_notebook"]["message"]
+
+
+def test_originals_are_never_modified(graded):
+    assert graded["before"] == graded["after"]
+
+
+def test_feedback_names_the_mistake_and_hides_the_hidden_tests(graded):
+    feedback = graded["csv_path"].with_name("grades_feedback")
+    html = (feedback / "mistake_momentum_velocity_not_stored" / ASSIGNMENT / f"{ASSIGNMENT}.html").read_text()
+    assert "momentum, call 1 of 5" in html and "opt.W_dt" in html
+    assert "store the new delta for the next call" in html
+    assert "hidden_test" not in html and "BEGIN HIDDEN TESTS" not in html
+    assert (feedback / "right" / ASSIGNMENT / f"{ASSIGNMENT}.html").exists()
+
+
+def test_failure_messages_name_the_array_and_the_index(graded):
+    table = {e["student_id"]: e for e in graded["table"] if e["assignment"] == ASSIGNMENT}
+    message = table["mistake_adam_beta2_0999"]["failed"]["test_adam"]
+    assert "adam, call 1 of 6" in message and "opt.W_vt differs at index" in message
+    assert "expected" in message and "got" in message and "0.999" in message
+    fake = table["cheat_fake_report"]["failed"]["test_sgd"]
+    assert "tampered" in fake

@@ -1,0 +1,34 @@
+"""The repository's own promises: one package list, CI = the README's test command."""
+import re
+
+from autograder import paths
+
+
+def _requirements():
+    lines = (paths.REPO / "requirements.txt").read_text().splitlines()
+    return dict(line.split("==") for line in (l.split("#")[0].strip() for l in lines) if line)
+
+
+def _environment():
+    found = {}
+    for line in (paths.REPO / "environment.yml").read_text().splitlines():
+        match = re.match(r"\s*-\s*([A-Za-z0-9_.-]+)=([0-9][^\s#]*)", line)
+        if match and match.group(1) != "python":
+            found[match.group(1)] = match.group(2)
+    return found
+
+
+def test_requirements_and_environment_list_the_same_packages():
+    assert _requirements() and _requirements() == _environment()
+
+
+def test_ci_runs_the_readme_test_command():
+    readme = (paths.REPO / "README.md").read_text()
+    assert "make test" in readme and "make demo" in readme
+    ci = [l for l in (paths.REPO / ".ci" / "run").read_text().splitlines() if l and not l.startswith("#")]
+    assert ci[-1] == "make test"
+
+
+def test_the_working_course_directory_is_ignored_by_git():
+    ignored = (paths.REPO / ".gitignore").read_text().split()
+    assert ".grading/" in ignored and ".venv/" in ignored
