@@ -25,6 +25,14 @@ def main(argv=None):
     demo.add_argument("--course-dir", help=f"working course directory (default: {paths.WORK / 'demo'})")
 
     args = parser.parse_args(argv)
+    try:
+        return _run(args)
+    except (RuntimeError, FileNotFoundError, NotADirectoryError, ValueError) as exc:
+        print(f"error: {exc}")
+        return 2
+
+
+def _run(args):
     if args.command == "release":
         from .release import release as run_release
         for target in run_release(args.assignments or None, args.out):

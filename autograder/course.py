@@ -60,7 +60,14 @@ class CourseDir:
     def generate(self, assignment):
         """Install the source of ``assignment`` and run nbgrader generate_assignment (fills release/)."""
         self.install_source(assignment)
-        self.run("generate_assignment", assignment, force=True, create=True)
+        try:
+            self.run("generate_assignment", assignment, force=True, create=True)
+        except RuntimeError as exc:
+            if "because there are submissions" in str(exc):
+                raise RuntimeError(
+                    f"the gradebook in {self.root} holds grades made with another version of {assignment}'s "
+                    "cells; grade into a new --course-dir (or move this one away)") from None
+            raise
         return self.root / "release" / assignment
 
     def path(self, kind, *parts):

@@ -1,4 +1,5 @@
 """``demo``: release, three sample submissions (right, blank, a classic mistake), grade, show."""
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -30,6 +31,8 @@ def make_samples(release_nb, solution_nb, submissions_dir):
 def main(course_dir=None):
     """Run the demo; print the score table. Returns the table."""
     course_dir = Path(course_dir or paths.WORK / "demo")
+    if course_dir.exists():  # the demo starts from scratch every time
+        shutil.rmtree(course_dir)
     print(f"1. Building the release of {ASSIGNMENT} with nbgrader (course directory: {course_dir})")
     release_dir = CourseDir(course_dir).generate(ASSIGNMENT)
     release_nb = notebooks.read(release_dir / f"{NOTEBOOK}.ipynb")

@@ -15,8 +15,16 @@ def load_sources():
             for a in paths.assignments()}
 
 
-def _last_line(text):
-    lines = [line for line in (text or "").strip().splitlines() if line.strip()]
+GENERIC = ("There was an error processing", "Please see the", "Traceback")
+
+
+def failure_reason(result):
+    """The most specific line of a failed nbgrader call's log (e.g. 'Kernel died ...')."""
+    log = (result.get("log") or "").splitlines()
+    for line in log:
+        if line.startswith("[ERROR]") and not any(g in line for g in GENERIC):
+            return line[len("[ERROR]"):].strip()[:300]
+    lines = [line.strip() for line in (result.get("error") or "").splitlines() if line.strip()]
     return lines[-1][:300] if lines else "unknown error"
 
 
@@ -51,7 +59,7 @@ def grade(submissions_dir, csv_path, course_dir=None, db_url=None, feedback_dir=
         if not result.get("success"):
             for row in group:
                 row.status = "error"
-                row.notes.append("nbgrader autograde failed: " + _last_line(result.get("error") or result.get("log")))
+                row.notes.append("nbgrader autograde failed: " + failure_reason(result))
             continue
         course.api.generate_feedback(assignment, student, force=True)
         for row in group:

@@ -75,6 +75,8 @@ def scan(submissions_dir, sources, assignments=None):
     appear in the folder); a student without one gets a 'missing notebook' row for it.
     """
     root = Path(submissions_dir)
+    if not root.is_dir():
+        raise NotADirectoryError(f"{root} is not a folder of submissions (<student_id>/<assignment>/<notebook>.ipynb)")
     students = sorted(p for p in root.iterdir() if p.is_dir() and _visible(p))
     expected = set(assignments or [])
     if not assignments:

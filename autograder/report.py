@@ -66,10 +66,11 @@ def write_csv(table, csv_path, sources):
 
 def format_table(table):
     """A plain-text score table, with where each submission lost points."""
-    lines = [f"{'student':<22} {'assignment':<16} {'score':>11}  status"]
+    width = max([len("student")] + [len(e["student_id"]) for e in table])
+    lines = [f"{'student':<{width}}  {'assignment':<16} {'score':>11}  status"]
     for entry in table:
         score = f"{entry['score']:g} / {entry['max_score']:g}" if entry["max_score"] != "" else "-"
-        lines.append(f"{entry['student_id']:<22} {entry['assignment']:<16} {score:>11}  {entry['status']}")
+        lines.append(f"{entry['student_id']:<{width}}  {entry['assignment']:<16} {score:>11}  {entry['status']}")
         if entry["message"]:
             lines.append(f"{'':<4}{entry['message']}")
         for grade_id, message in entry["failed"].items():
