@@ -5,7 +5,6 @@ made once, graded in a single ``grade`` call, and each test reads its own row of
 """
 import csv
 import hashlib
-import json
 from pathlib import Path
 
 import nbformat

@@ -1,7 +1,6 @@
 """notebooks/ is exactly a fresh nbgrader release of solutions/, with no answers and no hidden tests."""
 import filecmp
 
-import pytest
 
 from autograder import notebooks, paths
 from autograder.release import release

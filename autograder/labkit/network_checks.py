@@ -1,0 +1,3 @@
+"""Checks of the forward/backward lab (filled in below)."""
+PROBES = {}
+JUDGES = {}
