@@ -7,10 +7,9 @@ import csv
 import hashlib
 from pathlib import Path
 
-import nbformat
 import pytest
 
-from autograder import notebooks, paths, samples
+from autograder import notebooks, paths
 from autograder.grading import grade
 
 from submissions import SUBMISSIONS

@@ -3,7 +3,6 @@
 SUBMISSIONS: student_id -> make(folder, release_nb, solution_nb), writing that student's files.
 EXPECTED:    student_id -> (status, failed tests) — every other test must get full points.
 """
-import json
 
 import nbformat
 
