@@ -19,7 +19,7 @@ def make_samples(release_nb, solution_nb, submissions_dir):
     samples_by_student = {
         "alice_all_right": samples.answered(release_nb, solution_nb),
         "bob_blank": release_nb,
-        "carol_" + MISTAKE: samples.with_mistake(release_nb, solution_nb, MISTAKE),
+        "carol_" + MISTAKE: samples.with_mistake(release_nb, solution_nb, ASSIGNMENT, MISTAKE),
     }
     for student, nb in samples_by_student.items():
         path = Path(submissions_dir) / student / ASSIGNMENT / f"{NOTEBOOK}.ipynb"

@@ -3,7 +3,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from . import notebooks, paths
+from . import export, notebooks, paths
 from .course import CourseDir
 
 
@@ -19,6 +19,7 @@ def check_source(assignment):
 def release(assignments=None, out_dir=paths.NOTEBOOKS):
     """Write the release of each assignment (default: all) to ``out_dir``/<assignment>/."""
     out_dir = Path(out_dir)
+    export.write_module()  # labkit/dnn.py from Lab 2's solution, before it is shipped
     written = []
     with tempfile.TemporaryDirectory(prefix="optkit-release-") as tmp:
         course = CourseDir(tmp)

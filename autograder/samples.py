@@ -32,8 +32,8 @@ def answered(release_nb, solution_nb, edits=None, sources=None):
     return nb
 
 
-# A classic mistake: (what it is, edits to the reference answers).
-MISTAKES = {
+# Classic mistakes, by assignment: name -> (what it is, edits to the reference answers).
+MISTAKES = {"lab3_optimizers": {
     "momentum_velocity_not_stored": (
         "momentum never stores its delta in opt.W_dt / opt.B_dt",
         {"my_optimizer": [("        opt.W_dt = W_dlt\n", ""), ("        opt.B_dt = B_dlt\n", "")]}),
@@ -71,9 +71,46 @@ MISTAKES = {
         {"myOptParam": [("self.W_dt = np.zeros((n_out, n_in))", "self.W_dt = self.W_mt = self.W_vt = np.zeros((n_out, n_in))"),
                         ("        self.W_mt = np.zeros((n_out, n_in))\n", ""),
                         ("        self.W_vt = np.zeros((n_out, n_in))\n", "")]}),
-}
+}, "lab2_forward_backward": {
+    "sigmoid_overflows": (
+        "sigmoid as 1 / (1 + exp(-x)), which overflows for large negative x",
+        {"activations": [("return 0.5 * (1.0 + np.tanh(0.5 * x))", "return 1 / (1 + np.exp(-x))")]}),
+    "softmax_without_max_shift": (
+        "softmax without subtracting the maximum (overflows)",
+        {"activations": [("e = np.exp(x - np.max(x, axis=-1, keepdims=True))", "e = np.exp(x)")]}),
+    "softmax_over_axis_1": (
+        "softmax over axis 1 instead of the last axis",
+        {"activations": [("axis=-1, keepdims=True))\n", "axis=1, keepdims=True))\n"),
+                         ("np.sum(e, axis=-1, keepdims=True)", "np.sum(e, axis=1, keepdims=True)")]}),
+    "layer_transposed": (
+        "myDenseLayer with wegt of shape (n_in, n_out)",
+        {"myDenseLayer": [("self.wegt = np.zeros((n_out, n_in))", "self.wegt = np.zeros((n_in, n_out))")]}),
+    "he_bound_with_n_out": (
+        "He initialization with sqrt(6 / n_out)",
+        {"my_init": [("np.sqrt(6.0 / n_in)", "np.sqrt(6.0 / n_out)")]}),
+    "xavier_normal": (
+        "Xavier drawn from a normal distribution of the same variance",
+        {"my_init": [("lyr.wegt = np.random.uniform(-bound, bound, (n_out, n_in))",
+                      "lyr.wegt = np.random.randn(n_out, n_in) * bound / np.sqrt(3)")]}),
+    "forward_sigmoid_output": (
+        "sigmoid instead of softmax on the output layer",
+        {"my_forward": [("a_3 = softmax(", "a_3 = sigmoid(")]}),
+    "backward_mean": (
+        "gradients averaged over the batch instead of summed",
+        {"my_backward": [("delta_3 = a_3 - y\n", "delta_3 = (a_3 - y) / X.shape[0]\n")]}),
+    "backward_no_sigmoid_derivative": (
+        "backward without the sigmoid's derivative in layer 2",
+        {"my_backward": [("delta_2 = (delta_3 @ l3.wegt) * a_2 * (1.0 - a_2)", "delta_2 = delta_3 @ l3.wegt")]}),
+    "loss_summed": (
+        "my_loss sums over the rows instead of averaging",
+        {"my_loss_predict": [("-np.mean(np.sum(", "-np.sum(np.sum(")]}),
+    "predict_floats": (
+        "my_predict returns floats",
+        {"my_loss_predict": [("return np.argmax(my_forward(layers, X)[2], axis=1)",
+                              "return np.argmax(my_forward(layers, X)[2], axis=1).astype(float)")]}),
+}}
 
 
-def with_mistake(release_nb, solution_nb, name):
-    """The reference answers with the classic mistake ``name`` (a key of MISTAKES)."""
-    return answered(release_nb, solution_nb, MISTAKES[name][1])
+def with_mistake(release_nb, solution_nb, assignment, name):
+    """The reference answers with the classic mistake ``name`` of ``assignment`` (see MISTAKES)."""
+    return answered(release_nb, solution_nb, MISTAKES[assignment][name][1])

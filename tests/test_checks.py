@@ -8,7 +8,7 @@ from autograder.labkit import checks
 from autograder.preprocessors import decide
 from autograder.reference import reference_namespace, reference_reports
 
-from submissions import ALTERNATIVE_MINIBATCHES, ALTERNATIVE_OPTIMIZER, ALTERNATIVE_OPTPARAM
+from submissions_lab3 import ALTERNATIVE_MINIBATCHES, ALTERNATIVE_OPTIMIZER, ALTERNATIVE_OPTPARAM
 
 
 @pytest.fixture(scope="module")
@@ -70,8 +70,8 @@ def test_optparam_written_differently_passes(ref, alternative):
 
 
 MISTAKES = {  # solver -> (replacement my_optimizer branch behaviour, words the hint must contain)
-    "momentum": ("store the new delta", lambda o, W, B, lr, it: (0.9 * o.W_dt + lr * W, 0.9 * o.B_dt + lr * B)),
-    "adagrad": ("accumulate the squared gradient",
+    "momentum": ("store the new deltas", lambda o, W, B, lr, it: (0.9 * o.W_dt + lr * W, 0.9 * o.B_dt + lr * B)),
+    "adagrad": ("add the squared gradient to opt.W_vt",
                 lambda o, W, B, lr, it: (setattr(o, "W_vt", W * W), setattr(o, "B_vt", B * B),
                                          lr * W / np.sqrt(o.W_vt + 1e-8), lr * B / np.sqrt(o.B_vt + 1e-8))[2:]),
     "rmsprop": ("gamma = 0.9",

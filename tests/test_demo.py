@@ -8,5 +8,5 @@ def test_demo_grades_its_three_samples(tmp_path, capsys):
     assert scores == {"alice_all_right": (14, 14), "bob_blank": (0, 14),
                       "carol_momentum_velocity_not_stored": (12, 14)}
     printed = capsys.readouterr().out
-    assert "lost test_momentum" in printed and "store the new delta" in printed
+    assert "lost test_momentum" in printed and "store the new deltas" in printed
     assert (tmp_path / "demo" / "grades.csv").exists()

@@ -1,7 +1,7 @@
 """Real nbgrader grading of the submissions in ``submissions.py``: scores, statuses, feedback."""
 import pytest
 
-from submissions import ALL_TESTS, ASSIGNMENT, EXPECTED
+from submissions_lab3 import ALL_TESTS, ASSIGNMENT, EXPECTED
 
 POINTS = {"test_create_mini_batches": 3, "test_myOptParam": 1, "test_sgd": 1, "test_momentum": 2,
           "test_adagrad": 2, "test_rmsprop": 2, "test_adam": 3}
@@ -45,7 +45,7 @@ def test_feedback_names_the_mistake_and_hides_the_hidden_tests(graded):
     feedback = graded["csv_path"].with_name("grades_feedback")
     html = (feedback / "mistake_momentum_velocity_not_stored" / ASSIGNMENT / f"{ASSIGNMENT}.html").read_text()
     assert "momentum, call 1 of 5" in html and "opt.W_dt" in html
-    assert "store the new delta for the next call" in html
+    assert "store the new deltas in opt.W_dt and opt.B_dt" in html
     assert "hidden_test" not in html and "BEGIN HIDDEN TESTS" not in html
     assert (feedback / "right" / ASSIGNMENT / f"{ASSIGNMENT}.html").exists()
 

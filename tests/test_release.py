@@ -1,9 +1,13 @@
-"""notebooks/ is exactly a fresh nbgrader release of solutions/, with no answers and no hidden tests."""
+"""notebooks/ is exactly a fresh nbgrader release of solutions/, with no answers and no hidden tests;
+labkit/dnn.py is exactly what Lab 2's solution exports."""
 import filecmp
 
+import pytest
 
-from autograder import notebooks, paths
+from autograder import export, notebooks, paths
 from autograder.release import release
+
+ASSIGNMENTS = paths.assignments()
 
 
 def _differences(left, right):
@@ -14,41 +18,71 @@ def _differences(left, right):
     return found
 
 
+def _solution_lines(nb):
+    """Every line between the solution delimiters (long enough to mean something)."""
+    lines, inside = [], False
+    for cell in nb.cells:
+        for line in cell.source.splitlines():
+            if "### BEGIN SOLUTION" in line:
+                inside = True
+            elif "### END SOLUTION" in line:
+                inside = False
+            elif inside and len(line.strip()) >= 16:
+                lines.append(line.strip())
+    return lines
+
+
 def test_release_is_up_to_date(tmp_path):
     release(out_dir=tmp_path)
     stale = _differences(tmp_path, paths.NOTEBOOKS)
     assert not stale, f"notebooks/ is stale, run `python -m autograder release`: {stale}"
 
 
-def test_release_has_no_solution_and_no_hidden_tests(solution_nb, release_nb):
-    released = "\n".join(c.source for c in release_nb.cells)
-    assert "BEGIN SOLUTION" not in released and "HIDDEN TESTS" not in released
-    assert "hidden_test(" not in released
-    for grade_id, cell in notebooks.solution_cells(solution_nb).items():
-        solution_lines = []
-        inside = False
-        for line in cell.source.splitlines():
-            if "### BEGIN SOLUTION" in line:
-                inside = True
-            elif "### END SOLUTION" in line:
-                inside = False
-            elif inside and line.strip():
-                solution_lines.append(line.strip())
-        assert solution_lines, grade_id
-        released_cell = notebooks.solution_cells(release_nb)[grade_id].source
-        for line in solution_lines:
-            assert line not in released_cell, (grade_id, line)
+def test_the_given_network_code_is_exported_from_lab2():
+    assert export.TARGET.read_text() == export.module_text(), "run `python -m autograder release`"
 
 
-def test_release_keeps_the_hints_and_the_markers(release_nb):
-    stub = notebooks.solution_cells(release_nb)["create_mini_batches"].source
-    assert "### START CODE HERE ###" in stub and "### END CODE HERE ###" in stub
-    assert "# concatenate X and y with np.hstack" in stub
-    assert "raise NotImplementedError()" in stub
+def test_both_labs_are_released():
+    assert ASSIGNMENTS == ["lab2_forward_backward", "lab3_optimizers"]
 
 
-def test_every_test_cell_is_decided_by_the_grader(solution_nb):
-    tests = notebooks.test_cells(solution_nb)
-    assert len(tests) == 7
-    for grade_id, cell in tests.items():
-        assert "hidden_test(" in notebooks.hidden_code(cell.source), grade_id
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_no_answer_and_no_hidden_test_is_released(assignment):
+    """No solution line of any lab in any released file (but Lab 3's copy of Lab 2's code)."""
+    answers = [line for a in ASSIGNMENTS for p in (paths.SOLUTIONS / a).glob("*.ipynb")
+               for line in _solution_lines(notebooks.read(p))]
+    assert answers
+    for path in sorted((paths.NOTEBOOKS / assignment).rglob("*")):
+        if not path.is_file() or path.name == "dnn.py" or "__pycache__" in path.parts:
+            continue
+        text = path.read_text()
+        assert "BEGIN SOLUTION" not in text and "HIDDEN TESTS" not in text, path
+        if path.suffix == ".ipynb":  # the formulas in markdown are meant to be there: look at the code
+            text = "\n".join(c.source for c in notebooks.read(path).cells if c.cell_type == "code")
+        assert "hidden_test(" not in text or path.suffix == ".py", path
+        leaked = [line for line in answers if line in text]
+        assert not leaked, (path, leaked)
+
+
+def test_lab2_does_not_ship_its_own_answers():
+    assert not (paths.NOTEBOOKS / "lab2_forward_backward" / "labkit" / "dnn.py").exists()
+    assert (paths.NOTEBOOKS / "lab3_optimizers" / "labkit" / "dnn.py").exists()
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_release_keeps_the_hints_and_the_markers(assignment):
+    for path in (paths.NOTEBOOKS / assignment).glob("*.ipynb"):
+        for grade_id, cell in notebooks.solution_cells(notebooks.read(path)).items():
+            assert "### START CODE HERE ###" in cell.source and "### END CODE HERE ###" in cell.source, grade_id
+            assert "raise NotImplementedError()" in cell.source, grade_id
+            hints = cell.source.split("### START CODE HERE ###")[1].split("# YOUR CODE HERE")[0]
+            assert hints.strip().startswith("#"), grade_id  # at least one hint line
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_every_test_cell_is_decided_by_the_grader(assignment):
+    for path in (paths.SOLUTIONS / assignment).glob("*.ipynb"):
+        tests = notebooks.test_cells(notebooks.read(path))
+        assert tests
+        for grade_id, cell in tests.items():
+            assert "hidden_test(" in notebooks.hidden_code(cell.source), grade_id

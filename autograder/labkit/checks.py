@@ -16,6 +16,7 @@ Modules: ``trace`` (the shared machinery and the tolerance), ``minibatch_checks`
 ``optimizer_checks`` (the optimizers lab), ``network_checks`` (the forward/backward lab).
 """
 from . import minibatch_checks, network_checks, optimizer_checks
+from .network_checks import check_activations, check_dense_layer, check_forward, check_init, check_loss_predict
 from .minibatch_checks import handout_minibatch_check, self_check_minibatches, trace_minibatches
 from .optimizer_checks import (SOLVERS, handout_optimizer_check, self_check_optparam, trace_optimizer,
                                trace_optparam, trace_unknown_solver)
@@ -41,4 +42,5 @@ __all__ = ["ATOL", "RTOL", "TRACE_MIME", "Step", "Verdict", "collect_reports", "
            "judge_values", "report", "judge", "hidden_test", "PROBES", "JUDGES", "SOLVERS",
            "handout_minibatch_check", "self_check_minibatches", "trace_minibatches",
            "handout_optimizer_check", "self_check_optparam", "trace_optimizer", "trace_optparam",
-           "trace_unknown_solver"]
+           "trace_unknown_solver", "check_activations", "check_dense_layer", "check_forward", "check_init",
+           "check_loss_predict"]

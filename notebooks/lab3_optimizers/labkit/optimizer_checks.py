@@ -115,7 +115,7 @@ def trace_optparam(myOptParam, shapes=((2, 3),)):
 def optimizer_hint(solver):
     """A hint function for ``judge_values`` on an optimizer trace of ``solver``."""
 
-    def hint(step_index, bad_names):
+    def hint(step_index, bad_names, expected=None, got=None):
         state_bad = {n for n in bad_names if n.startswith("opt.")}
         weights_bad = bad_names & {"lyr.wegt", "lyr.bias"}
         if bad_names & {"W_grad", "B_grad"}:
@@ -127,13 +127,13 @@ def optimizer_hint(solver):
             return "W_dlt = learning_rate * W_grad (use the learning_rate argument), then wegt -= W_dlt."
         if solver == "momentum":
             if step_index > 0 or not weights_bad:
-                return ("store the new delta for the next call: opt.W_dt = W_dlt and opt.B_dt = B_dlt "
+                return ("store the new deltas in opt.W_dt and opt.B_dt for the next call "
                         "(the first update can be right while the velocity is never kept).")
             return ("W_dlt = gamma * opt.W_dt + learning_rate * W_grad with gamma = 0.9, then "
                     "wegt -= W_dlt (the course's sign convention).")
         if solver == "adagrad":
             if state_bad:
-                return "accumulate the squared gradient: opt.W_vt = opt.W_vt + W_grad * W_grad (never reset it)."
+                return "accumulate: add the squared gradient to opt.W_vt (and opt.B_vt) on every call, never reset it."
             return "W_dlt = eta / sqrt(opt.W_vt + epsilon) * W_grad, using the updated opt.W_vt, epsilon = 1e-8."
         if solver == "rmsprop":
             if state_bad:
@@ -141,7 +141,7 @@ def optimizer_hint(solver):
             return "W_dlt = eta / sqrt(opt.W_vt + epsilon) * W_grad, using the updated opt.W_vt."
         if solver == "adam":
             if state_bad & {"opt.W_mt", "opt.B_mt"}:
-                return "first moment: opt.W_mt = beta1 * opt.W_mt + (1 - beta1) * W_grad with beta1 = 0.9."
+                return "first moment: beta1 times the old opt.W_mt plus (1 - beta1) times the gradient, beta1 = 0.9."
             if state_bad:
                 return ("second moment: opt.W_vt = beta2 * opt.W_vt + (1 - beta2) * W_grad**2 "
                         "with beta2 = 0.99 (the course's value, not 0.999).")
@@ -153,7 +153,7 @@ def optimizer_hint(solver):
     return hint
 
 
-def optparam_hint(step_index, bad_names):
+def optparam_hint(step_index, bad_names, expected=None, got=None):
     """Hint for ``myOptParam``."""
     if any(name.endswith("holds floats") for name in bad_names):
         return "create the arrays with np.zeros(...), which holds floats."

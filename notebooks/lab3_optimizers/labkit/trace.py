@@ -165,7 +165,10 @@ def error_text(error):
 
 
 def judge_values(expected, got, hint=None, what="your code"):
-    """Compare two traces step by step; ``hint(step_index, bad_names)`` adds a likely cause."""
+    """Compare two traces step by step.
+
+    ``hint(step_index, bad_names, expected_step, got_step)`` may return a likely cause (or None).
+    """
     for index, exp in enumerate(expected):
         if index >= len(got):
             return Verdict(False, f"{exp.label}: no result was recorded (the probe stopped early).")
@@ -188,7 +191,7 @@ def judge_values(expected, got, hint=None, what="your code"):
         if problems:
             found = [f"{name} {text}" for name, text in problems.items()]
             lines = [f"{exp.label}: {found[0]}"] + [f"  and {line}" for line in found[1:]]
-            extra = hint(index, set(problems)) if hint else None
+            extra = hint(index, set(problems), exp, step) if hint else None
             if extra:
                 lines.append(f"Hint: {extra}")
             return Verdict(False, "\n".join(lines))

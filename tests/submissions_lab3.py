@@ -1,4 +1,4 @@
-"""The submissions the grading tests grade, each with the verdict it must get.
+"""Lab 3 (optimizers): the submissions the grading tests grade, each with the verdict it must get.
 
 SUBMISSIONS: student_id -> make(folder, release_nb, solution_nb), writing that student's files.
 EXPECTED:    student_id -> (status, failed tests) — every other test must get full points.
@@ -6,7 +6,8 @@ EXPECTED:    student_id -> (status, failed tests) — every other test must get 
 
 import nbformat
 
-from autograder import samples
+import catalogue
+from autograder import notebooks, samples
 from autograder.labkit.checks import TRACE_MIME
 
 ASSIGNMENT = NOTEBOOK = "lab3_optimizers"
@@ -106,39 +107,12 @@ def my_optimizer(lyr, opt, W_grad, B_grad, solver='sgd', learning_rate=0.01, ite
 '''
 
 
-def _write(folder, nb, name=f"{NOTEBOOK}.ipynb"):
-    folder = folder / ASSIGNMENT
-    folder.mkdir(parents=True, exist_ok=True)
-    nbformat.write(nb, str(folder / name))
-
-
-def right(folder, release_nb, solution_nb):
-    _write(folder, samples.answered(release_nb, solution_nb))
-
-
-def blank(folder, release_nb, solution_nb):
-    _write(folder, release_nb)
-
-
-def written_differently(folder, release_nb, solution_nb):
-    _write(folder, samples.answered(release_nb, solution_nb, sources={
-        "create_mini_batches": ALTERNATIVE_MINIBATCHES, "my_optimizer": ALTERNATIVE_OPTIMIZER,
-        "myOptParam": ALTERNATIVE_OPTPARAM}))
-
-
 def noisy_right(folder, release_nb, solution_nb):
-    """Right answers that print, warn and plot: noise costs nothing."""
-    nb = samples.answered(release_nb, solution_nb, edits={"my_optimizer": [(
+    """Right answers that print and warn: noise costs nothing."""
+    catalogue.answers(ASSIGNMENT, edits={"my_optimizer": [(
         "    # Adjust weight\n",
         "    import warnings, sys\n    warnings.warn('noise')\n    sys.stderr.write('noise\\n')\n"
-        "    print('debug', solver)\n    # Adjust weight\n")]})
-    _write(folder, nb)
-
-
-def mistake(name):
-    def make(folder, release_nb, solution_nb):
-        _write(folder, samples.with_mistake(release_nb, solution_nb, name))
-    return make
+        "    print('debug', solver)\n    # Adjust weight\n")]})(folder, release_nb, solution_nb)
 
 
 WRONG_ANSWERS = {  # wrong everywhere: a cheat must not turn these into points
@@ -152,13 +126,9 @@ WRONG_ANSWERS = {  # wrong everywhere: a cheat must not turn these into points
 
 def with_cell_code(grade_id, code, append=True):
     """Wrong answers, with ``code`` added to (or replacing) the answer cell ``grade_id``."""
-    def make(folder, release_nb, solution_nb):
-        nb = samples.answered(release_nb, solution_nb, sources=WRONG_ANSWERS)
-        for cell in nb.cells:
-            if cell.get("metadata", {}).get("nbgrader", {}).get("grade_id") == grade_id:
-                cell.source = (cell.source + "\n" + code) if append else code
-        _write(folder, nb)
-    return make
+    if append:
+        return catalogue.answers(ASSIGNMENT, sources=WRONG_ANSWERS, extra={grade_id: code})
+    return catalogue.answers(ASSIGNMENT, sources={**WRONG_ANSWERS, grade_id: code})
 
 
 def tests_replaced(folder, release_nb, solution_nb):
@@ -169,15 +139,14 @@ def tests_replaced(folder, release_nb, solution_nb):
         if meta.get("grade") and not meta.get("solution"):
             cell.source = 'print("test passed.")'
             meta["points"] = 100
-    _write(folder, nb)
+    catalogue.write(folder, ASSIGNMENT, nb)
 
 
 def tests_deleted(folder, release_nb, solution_nb):
     """Right answers, every test cell deleted: they are restored and graded."""
     nb = samples.answered(release_nb, solution_nb)
-    nb.cells = [c for c in nb.cells if not (c.get("metadata", {}).get("nbgrader", {}).get("grade")
-                                            and not c["metadata"]["nbgrader"].get("solution"))]
-    _write(folder, nb)
+    nb.cells = [c for c in nb.cells if not notebooks.is_test_cell(c)]
+    catalogue.write(folder, ASSIGNMENT, nb)
 
 
 def not_json(folder, release_nb, solution_nb):
@@ -191,21 +160,17 @@ def no_notebook(folder, release_nb, solution_nb):
 
 
 def wrong_assignment_name(folder, release_nb, solution_nb):
-    target = folder / "lab3"
-    target.mkdir(parents=True)
-    nbformat.write(samples.answered(release_nb, solution_nb), str(target / f"{NOTEBOOK}.ipynb"))
-
-
-def renamed_notebook(folder, release_nb, solution_nb):
-    _write(folder, samples.answered(release_nb, solution_nb), name=f"{NOTEBOOK} (1).ipynb")
+    catalogue.write(folder, "lab3", samples.answered(release_nb, solution_nb), name=f"{NOTEBOOK}.ipynb")
 
 
 SUBMISSIONS = {
-    "right": right,
-    "blank": blank,
-    "written_differently": written_differently,
+    "right": catalogue.right(ASSIGNMENT),
+    "blank": catalogue.blank(ASSIGNMENT),
+    "written_differently": catalogue.answers(ASSIGNMENT, sources={
+        "create_mini_batches": ALTERNATIVE_MINIBATCHES, "my_optimizer": ALTERNATIVE_OPTIMIZER,
+        "myOptParam": ALTERNATIVE_OPTPARAM}),
     "noisy_right": noisy_right,
-    **{f"mistake_{name}": mistake(name) for name in samples.MISTAKES},
+    **{f"mistake_{name}": catalogue.mistake(ASSIGNMENT, name) for name in samples.MISTAKES[ASSIGNMENT]},
     "cheat_patch_numpy": with_cell_code("my_optimizer", PATCH_NUMPY),
     "cheat_patch_checks": with_cell_code("my_optimizer", PATCH_CHECKS),
     "cheat_fake_report": with_cell_code("my_optimizer", FAKE_REPORT, append=False),
@@ -215,7 +180,7 @@ SUBMISSIONS = {
     "bad_not_json": not_json,
     "bad_no_notebook": no_notebook,
     "bad_wrong_assignment": wrong_assignment_name,
-    "renamed_notebook": renamed_notebook,
+    "renamed_notebook": catalogue.right(ASSIGNMENT, name=f"{NOTEBOOK} (1).ipynb"),
 }
 
 _MISTAKE_LOSES = {
@@ -247,4 +212,4 @@ EXPECTED = {
     "bad_wrong_assignment": ("missing notebook", ALL_TESTS),
     "renamed_notebook": ("graded", []),
 }
-assert set(EXPECTED) == set(SUBMISSIONS) and set(_MISTAKE_LOSES) == set(samples.MISTAKES)
+assert set(EXPECTED) == set(SUBMISSIONS) and set(_MISTAKE_LOSES) == set(samples.MISTAKES[ASSIGNMENT])
