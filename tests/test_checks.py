@@ -144,3 +144,20 @@ def test_the_grader_decides_from_reports_only(source_notebook):
     assert not passed and "did not run: it stopped with NameError" in message
     garbage = [{"output_type": "display_data", "data": {checks.TRACE_MIME: {"kind": "optimizer"}}}]
     assert not decide(expected, cell(garbage))[0]
+
+
+@pytest.mark.parametrize("sizes, batch", [((5, 4, 3, 3), 1), ((3, 6, 2, 4), 5), ((64, 80, 70, 10), 2)])
+def test_the_reference_backward_matches_numerical_gradients(sizes, batch):
+    """The truth the backward tests compare with: centred differences of the summed cross-entropy."""
+    from autograder.labkit import dnn
+    from autograder.labkit.gradcheck import numerical_gradient, relative_error
+    rng = np.random.RandomState(sum(sizes) + batch)
+    layers = [dnn.myDenseLayer(n_out, n_in) for n_in, n_out in zip(sizes[:-1], sizes[1:])]
+    for lyr in layers:
+        lyr.wegt, lyr.bias = rng.randn(*lyr.wegt.shape), rng.randn(*lyr.bias.shape)
+    X, y = rng.randn(batch, sizes[0]), np.eye(sizes[3])[rng.randint(sizes[3], size=batch)]
+    analytic = dnn.my_backward(layers, *dnn.my_forward(layers, X), X, y)
+    loss = lambda: -np.sum(y * np.log(dnn.my_forward(layers, X)[2]))  # noqa: E731
+    for lyr, (dW, db) in zip(layers, analytic):
+        assert relative_error(dW, numerical_gradient(loss, lyr.wegt)) < 1e-6
+        assert relative_error(db, numerical_gradient(loss, lyr.bias)) < 1e-6

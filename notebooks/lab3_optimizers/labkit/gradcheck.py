@@ -2,7 +2,8 @@
 
     df/dw  ~  (f(w + h) - f(w - h)) / (2 h)     for each entry w of a parameter array
 
-Relative error ``|a - n| / max(|a|, |n|)`` between an analytic gradient a and the numerical one n:
+Relative error ``max|a - n| / max(|a|, |n|)`` (over the array) between an analytic gradient a and
+the numerical one n:
 below 1e-7 the gradient is right; up to 1e-5 it is probably right (look at the largest entries);
 above 1e-3 it is wrong (kinks, e.g. ReLU at 0, can give more; sigmoid and softmax have none).
 """
@@ -24,12 +25,16 @@ def numerical_gradient(f, param, h=1e-5):
 
 
 def relative_error(analytic, numerical):
-    """The largest relative error between two arrays of the same shape."""
+    """The largest difference between two arrays, relative to their largest entry.
+
+    (Entry by entry, a gradient that is nearly 0 — a saturated unit — would give a large ratio of
+    two tiny numbers; measured against the array's scale it does not.)
+    """
     analytic, numerical = np.asarray(analytic, float), np.asarray(numerical, float)
     if analytic.shape != numerical.shape:
         return np.inf
-    denominator = np.maximum(np.maximum(np.abs(analytic), np.abs(numerical)), 1e-12)
-    return float(np.max(np.abs(analytic - numerical) / denominator))
+    scale = max(np.max(np.abs(analytic), initial=0.0), np.max(np.abs(numerical), initial=0.0), 1e-12)
+    return float(np.max(np.abs(analytic - numerical), initial=0.0) / scale)
 
 
 def gradient_check(my_forward, my_backward, layers, X, y, threshold=1e-6):

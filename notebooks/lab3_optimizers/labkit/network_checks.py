@@ -357,7 +357,7 @@ def check_activations(sigmoid, softmax):
     for name, function in (("sigmoid", sigmoid), ("softmax", softmax)):
         got = [_call(f"{name}(x)", function, inputs[name], strict=True, read=lambda out: {f"{name}(x)": out})]
         expected = [Step(f"{name}(x)", {f"{name}(x)": np.array(VISIBLE_EXPECTED[name])})]
-        print(f"{name}(x) =\n{got[0].arrays.get(f'{name}(x)', got[0].error)}")
+        print(f"{name}(x) =\n{got[0].arrays[f'{name}(x)'] if not got[0].error else 'raised ' + error_text(got[0].error)}")
         verdicts.append(judge_activation(expected, got))
     return _show(Verdict(all(v.passed for v in verdicts),
                          "\n".join(v.message for v in verdicts if not v.passed)))
@@ -401,9 +401,9 @@ def check_loss_predict(my_loss, my_predict, myDenseLayer):
     layers, X, y = fixed_network(myDenseLayer)
     got = [_call("my_loss on the fixed network", my_loss, layers, X, y, read=_read_loss),
            _call("my_predict on the fixed network", my_predict, layers, X, read=_read_labels)]
-    for step in got:
-        print(step.label + ":", {k: v for k, v in step.arrays.items() if " is" not in k and " are" not in k}
-              or step.error)
+    shown = [("loss", lambda a: f"{float(a):.8f}"), ("labels", lambda a: str(a.astype(int)))]
+    for step, (name, show) in zip(got, shown):
+        print(f"{step.label}: {show(step.arrays[name]) if name in step.arrays else 'raised ' + error_text(step.error)}")
     loss = judge_loss([Step(got[0].label, {"loss": np.array(VISIBLE_EXPECTED["loss"]),
                                            "loss is a number": np.array(1.0)})], got[:1])
     labels = judge_predict([Step(got[1].label, {"labels": np.array(VISIBLE_EXPECTED["labels"], float),

@@ -1,7 +1,7 @@
 """Checks of ``myOptParam`` and ``my_optimizer`` (the optimizers lab)."""
 import numpy as np
 
-from .trace import Step, as_float_array, describe_error, judge_values, observe
+from .trace import Step, as_float_array, describe_error, error_text, judge_values, observe
 
 SOLVERS = ("sgd", "momentum", "adagrad", "rmsprop", "adam")
 OPT_STATE = ("W_dt", "B_dt", "W_mt", "B_mt", "W_vt", "B_vt")
@@ -195,7 +195,7 @@ def handout_optimizer_check(my_optimizer, myOptParam, myDenseLayer, only=None):
         expected.append(Step(label, {"row": np.array(HANDOUT_OPTIMIZER_ROWS[solver])}))
         if only in (None, solver):
             print(f"For {solver}:")
-            print(got[-1].arrays["row"] if "row" in got[-1].arrays else got[-1].error)
+            print(got[-1].arrays["row"] if "row" in got[-1].arrays else "raised " + error_text(got[-1].error))
         if got[-1].error:
             break
         if solver == only:
