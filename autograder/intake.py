@@ -41,6 +41,9 @@ def check_notebook(path, source_nb):
         reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         return INVALID, [f"{path.name} is not a valid notebook ({type(exc).__name__}: {reason[:200]})"]
     present = set(notebooks.graded_ids(nb))
+    if not present:
+        return READY, ["none of the lab's cells are in this notebook (not started from the released one?): "
+                       "the lab's cells and tests were appended after its code"]
     notes = []
     deleted_tests = [g for g in notebooks.test_cells(source_nb) if g not in present]
     deleted_answers = [g for g in notebooks.solution_cells(source_nb) if g not in present]

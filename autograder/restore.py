@@ -16,6 +16,11 @@ def restore_missing_cells(submitted_nb, release_nb):
     """(notebook, restored grade_ids): ``submitted_nb`` (not modified) with the missing cells back."""
     nb = copy.deepcopy(submitted_nb)
     present = set(notebooks.graded_ids(nb))
+    if not present:  # a notebook written from scratch: the lab's cells go after the student's code
+        restored = [copy.deepcopy(c) for c in release_nb.cells
+                    if notebooks.nbgrader_meta(c).get("locked") and not notebooks.nbgrader_meta(c).get("solution")]
+        nb.cells.extend(restored)
+        return nb, [notebooks.nbgrader_meta(c)["grade_id"] for c in restored]
     restored, previous_id = [], None
     for cell in release_nb.cells:
         meta = notebooks.nbgrader_meta(cell)

@@ -149,6 +149,13 @@ def tests_deleted(folder, release_nb, solution_nb):
     catalogue.write(folder, ASSIGNMENT, nb)
 
 
+def from_scratch(folder, release_nb, solution_nb):
+    """Right answers typed into a new notebook (no nbgrader cells at all): still graded in full."""
+    code = "import numpy as np\n" + "\n\n".join(
+        samples.answer_source(c.source) for c in notebooks.solution_cells(solution_nb).values())
+    catalogue.write(folder, ASSIGNMENT, nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(code)]))
+
+
 def not_json(folder, release_nb, solution_nb):
     (folder / ASSIGNMENT).mkdir(parents=True)
     (folder / ASSIGNMENT / f"{NOTEBOOK}.ipynb").write_text('{"cells": [ this is not json')
@@ -177,6 +184,7 @@ SUBMISSIONS = {
     "cheat_swallow_and_warn": with_cell_code("my_optimizer", SWALLOW, append=False),
     "cheat_tests_replaced": tests_replaced,
     "tests_deleted": tests_deleted,
+    "from_scratch": from_scratch,
     "bad_not_json": not_json,
     "bad_no_notebook": no_notebook,
     "bad_wrong_assignment": wrong_assignment_name,
@@ -207,6 +215,7 @@ EXPECTED = {
     "cheat_swallow_and_warn": ("graded", ALL_TESTS),
     "cheat_tests_replaced": ("graded", ALL_TESTS),
     "tests_deleted": ("graded", []),
+    "from_scratch": ("graded", []),
     "bad_not_json": ("invalid notebook", ALL_TESTS),
     "bad_no_notebook": ("missing notebook", ALL_TESTS),
     "bad_wrong_assignment": ("missing notebook", ALL_TESTS),
