@@ -33,11 +33,11 @@ class CourseDir:
             shutil.rmtree(target)
         ignore = shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__", "*.pyc")
         shutil.copytree(paths.SOLUTIONS / assignment, target, ignore=ignore)
-        # the given network code only goes with the labs that import it (Lab 2 writes it)
-        uses_dnn = any("labkit.dnn" in p.read_text() for p in target.glob("*.ipynb"))
-        extra = ("dnn.py",) if not uses_dnn else ()
+        # modules that hold answers go only with the notebooks that import them (labkit.<name>)
+        text = "".join(p.read_text() for p in target.glob("*.ipynb"))
+        withheld = [f"{name}.py" for name in paths.LABKIT_ANSWERS if f"labkit.{name}" not in text]
         shutil.copytree(paths.LABKIT, target / "labkit", ignore=shutil.ignore_patterns(
-            ".ipynb_checkpoints", "__pycache__", "*.pyc", *extra))
+            ".ipynb_checkpoints", "__pycache__", "*.pyc", *withheld))
         return target
 
     @property
