@@ -20,11 +20,14 @@ test: $(VENV)/installed  ## run the tests (real notebooks, real nbgrader)
 lab: $(VENV)/installed  ## JupyterLab on the student notebooks
 	$(VENV)/bin/jupyter lab notebooks/
 
-solutions: $(VENV)/installed  ## JupyterLab on the instructor's notebooks (labkit from autograder/)
-	PYTHONPATH=$(CURDIR)/autograder $(VENV)/bin/jupyter lab solutions/
+solutions: $(VENV)/installed  ## JupyterLab on the instructor's notebooks (labkit and data linked in)
+	$(VENV)/bin/jupyter lab solutions/
 
 release: $(VENV)/installed  ## regenerate notebooks/ from solutions/
 	$(PY) -m autograder release
+
+benchmark: $(VENV)/installed  ## the training loop's speed against scikit-learn's (about 1 minute)
+	$(PY) benchmarks/training_speed.py
 
 clean:  ## remove the working course directories
 	rm -rf .grading

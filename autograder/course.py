@@ -31,13 +31,18 @@ class CourseDir:
         target = self.root / "source" / assignment
         if target.exists():
             shutil.rmtree(target)
-        ignore = shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__", "*.pyc")
+        def ignore(folder, names):  # solutions/ links labkit and data files in for `make solutions`
+            return [n for n in names if os.path.islink(os.path.join(folder, n))
+                    or n in (".ipynb_checkpoints", "__pycache__") or n.endswith(".pyc")]
         shutil.copytree(paths.SOLUTIONS / assignment, target, ignore=ignore)
         # modules that hold answers go only with the notebooks that import them (labkit.<name>)
         text = "".join(p.read_text() for p in target.glob("*.ipynb"))
         withheld = [f"{name}.py" for name in paths.LABKIT_ANSWERS if f"labkit.{name}" not in text]
         shutil.copytree(paths.LABKIT, target / "labkit", ignore=shutil.ignore_patterns(
             ".ipynb_checkpoints", "__pycache__", "*.pyc", *withheld))
+        for data_file in sorted(paths.DATA.glob("*.json")):  # reference data the notebooks name
+            if data_file.name in text:
+                shutil.copyfile(data_file, target / data_file.name)
         return target
 
     @property

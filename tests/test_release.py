@@ -42,18 +42,18 @@ def test_the_given_network_code_is_exported_from_lab2():
     assert export.TARGET.read_text() == export.module_text(), "run `python -m autograder release`"
 
 
-def test_both_labs_are_released():
-    assert ASSIGNMENTS == ["lab2_forward_backward", "lab3_optimizers"]
+def test_every_lab_is_released():
+    assert ASSIGNMENTS == ["final_comparison", "lab2_forward_backward", "lab3_optimizers"]
 
 
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
 def test_no_answer_and_no_hidden_test_is_released(assignment):
-    """No solution line of any lab in any released file (but Lab 3's copy of Lab 2's code)."""
+    """No solution line of any lab in any released file (but the answer modules, checked above)."""
     answers = [line for a in ASSIGNMENTS for p in (paths.SOLUTIONS / a).glob("*.ipynb")
                for line in _solution_lines(notebooks.read(p))]
     assert answers
     for path in sorted((paths.NOTEBOOKS / assignment).rglob("*")):
-        if not path.is_file() or path.name == "dnn.py" or "__pycache__" in path.parts:
+        if not path.is_file() or path.stem in paths.LABKIT_ANSWERS or "__pycache__" in path.parts:
             continue
         text = path.read_text()
         assert "BEGIN SOLUTION" not in text and "HIDDEN TESTS" not in text, path
@@ -64,9 +64,11 @@ def test_no_answer_and_no_hidden_test_is_released(assignment):
         assert not leaked, (path, leaked)
 
 
-def test_lab2_does_not_ship_its_own_answers():
-    assert not (paths.NOTEBOOKS / "lab2_forward_backward" / "labkit" / "dnn.py").exists()
-    assert (paths.NOTEBOOKS / "lab3_optimizers" / "labkit" / "dnn.py").exists()
+def test_answer_modules_ship_only_where_they_are_imported():
+    shipped = {a: {p.stem for p in (paths.NOTEBOOKS / a / "labkit").glob("*.py")} for a in ASSIGNMENTS}
+    assert not shipped["lab2_forward_backward"] & set(paths.LABKIT_ANSWERS)   # Lab 2 writes dnn itself
+    assert shipped["lab3_optimizers"] & set(paths.LABKIT_ANSWERS) == {"dnn"}  # no optimizer code in Lab 3
+    assert {"training", "parity"} <= shipped["final_comparison"]
 
 
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
@@ -79,7 +81,7 @@ def test_release_keeps_the_hints_and_the_markers(assignment):
             assert hints.strip().startswith("#"), grade_id  # at least one hint line
 
 
-@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+@pytest.mark.parametrize("assignment", ["lab2_forward_backward", "lab3_optimizers"])
 def test_every_test_cell_is_decided_by_the_grader(assignment):
     for path in (paths.SOLUTIONS / assignment).glob("*.ipynb"):
         tests = notebooks.test_cells(notebooks.read(path))

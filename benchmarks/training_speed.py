@@ -1,0 +1,64 @@
+"""Speed of the course's reference training loop against scikit-learn's MLPClassifier.
+
+Both train the 64-80-70-10 network on the course's digits split for the same number of epochs with
+batches of 64 (scikit-learn with tol=0, so that it never stops early), one after the other, in one
+process; the script prints the times and their ratio (ours / scikit-learn's; the target is <= 0.45).
+
+    .venv/bin/python benchmarks/training_speed.py [--epochs 1000] [--repeats 1]
+"""
+import argparse
+import sys
+import time
+import warnings
+from pathlib import Path
+
+import numpy as np
+from sklearn.datasets import load_digits
+from sklearn.model_selection import train_test_split
+from sklearn.neural_network import MLPClassifier
+from sklearn.preprocessing import StandardScaler
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "autograder"))
+from labkit.training import train  # noqa: E402
+
+SKLEARN_SOLVER = {"sgd": {"solver": "sgd", "momentum": 0.0, "nesterovs_momentum": False},
+                  "adam": {"solver": "adam"}}
+
+
+def timed(function):
+    start = time.perf_counter()
+    function()
+    return time.perf_counter() - start
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--epochs", type=int, default=1000)
+    parser.add_argument("--repeats", type=int, default=1, help="alternating runs per solver; the median counts")
+    args = parser.parse_args()
+    X_raw, _, labels, _ = train_test_split(*load_digits(return_X_y=True), test_size=0.2, random_state=101)
+    X = StandardScaler().fit_transform(X_raw)
+    Y = np.eye(10)[labels]
+    rng = np.random.RandomState(0)
+    weights = [rng.randn(80, 64), rng.randn(70, 80), rng.randn(10, 70)]
+    biases = [np.zeros(80), np.zeros(70), np.zeros(10)]
+    steps = args.epochs * int(np.ceil(X.shape[0] / 64))
+    print(f"{args.epochs} epochs of {X.shape[0]} rows, batch 64 ({steps} steps), 64-80-70-10, float64")
+    print(f"{'solver':<7} {'ours (s)':>9} {'sklearn (s)':>12} {'ours/step':>10} {'sklearn/step':>13} {'ratio':>6}")
+    for solver, options in SKLEARN_SOLVER.items():
+        ours, theirs = [], []
+        for _ in range(args.repeats):
+            np.random.seed(1)
+            ours.append(timed(lambda: train(weights, biases, X, Y, solver, args.epochs, 64, 0.01)))
+            mlp = MLPClassifier((80, 70), activation="logistic", alpha=0.01, batch_size=64, learning_rate_init=0.01,
+                                max_iter=args.epochs, tol=0.0, n_iter_no_change=10 ** 9, random_state=0, **options)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                theirs.append(timed(lambda: mlp.fit(X, labels)))
+            assert mlp.n_iter_ == args.epochs
+        o, t = float(np.median(ours)), float(np.median(theirs))
+        print(f"{solver:<7} {o:>9.2f} {t:>12.2f} {o / steps * 1e6:>8.0f}us {t / steps * 1e6:>11.0f}us {o / t:>6.2f}")
+
+
+if __name__ == "__main__":
+    main()
