@@ -12,8 +12,11 @@ def main(argv=None):
     release.add_argument("assignments", nargs="*", help="assignment names (default: all)")
     release.add_argument("--out", default=str(paths.NOTEBOOKS), help="release folder (default: notebooks/)")
 
-    grade = commands.add_parser("grade", help="grade SUBMISSIONS_DIR/<student>/<assignment>/<notebook>.ipynb")
-    grade.add_argument("submissions_dir")
+    grade = commands.add_parser("grade", help="grade SUBMISSIONS_DIR/<student>/<assignment>/<notebook>.ipynb, "
+                                              "or a zip of submissions from an LMS")
+    grade.add_argument("submissions_dir", help="a folder in nbgrader's submitted layout, or an LMS zip")
+    grade.add_argument("--pattern", help="for a zip: a regular expression with the groups (?P<student_id>...) "
+                                         "and (?P<notebook>...), matched against each path in the zip")
     grade.add_argument("--csv", required=True, help="where to write the grades")
     grade.add_argument("--course-dir", help=f"working nbgrader course directory (default: {paths.WORK})")
     grade.add_argument("--db-url", help="gradebook database URL (default: SQLite in the course directory)")
@@ -41,7 +44,7 @@ def _run(args):
         from .grading import grade as run_grade
         from .report import format_table
         table = run_grade(args.submissions_dir, args.csv, course_dir=args.course_dir, db_url=args.db_url,
-                          feedback_dir=args.feedback_dir, assignments=args.assignments)
+                          feedback_dir=args.feedback_dir, assignments=args.assignments, pattern=args.pattern)
         print(format_table(table))
         print(f"\nwrote {args.csv}")
     elif args.command == "demo":

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import nbformat
 
-from . import intake, notebooks, paths, report
+from . import intake, lms, notebooks, paths, report
 from .course import CourseDir
 from .restore import restore_missing_cells
 
@@ -29,15 +29,25 @@ def failure_reason(result):
 
 
 def grade(submissions_dir, csv_path, course_dir=None, db_url=None, feedback_dir=None,
-          assignments=None, log=print):
-    """Grade every submission below ``submissions_dir``; write ``csv_path``; return the rows.
+          assignments=None, pattern=None, log=print):
+    """Grade every submission below ``submissions_dir`` (or in a zip from an LMS, see ``lms``);
+    write ``csv_path``; return the rows.
 
     The originals are copied into the working course directory (``course_dir``, default .grading/),
     with deleted instructor cells put back, and are never modified. Feedback HTML goes to ``feedback_dir`` (default: <csv stem>_feedback/).
     """
     sources = load_sources()
-    rows = intake.scan(submissions_dir, sources, assignments)
     course = CourseDir(course_dir or paths.WORK, db_url)
+    unused = []
+    if str(submissions_dir).endswith(".zip"):  # an LMS download: map its files to the submitted layout
+        unpacked = course.root / "lms_unpacked"
+        if unpacked.exists():
+            shutil.rmtree(unpacked)
+        unpacked.mkdir()
+        notebook_names = {nb: a for a in sources for nb in sources[a]}
+        unused = lms.unpack(submissions_dir, unpacked, notebook_names, pattern)
+        submissions_dir = unpacked
+    rows = intake.scan(submissions_dir, sources, assignments) + unused
     feedback_dir = Path(feedback_dir or Path(csv_path).with_name(Path(csv_path).stem + "_feedback"))
     ready = [r for r in rows if r.status == intake.READY]
     for assignment in sorted({r.assignment for r in ready}):

@@ -1,0 +1,51 @@
+"""LMS intake: a zip of submissions is mapped to students, graded, and nothing is dropped silently."""
+import csv
+import zipfile
+
+import nbformat
+
+from autograder import lms, samples
+from autograder.grading import grade
+
+NOTEBOOKS = {"lab3_optimizers": "lab3_optimizers", "lab2_forward_backward": "lab2_forward_backward"}
+
+
+def test_lms_file_names_map_to_students_and_notebooks():
+    cases = {
+        "submitted/kim/lab3_optimizers/lab3_optimizers.ipynb": ("kim", "lab3_optimizers"),
+        "Lee Minho_20231234_assignsubmission_file_/lab3_optimizers.ipynb": ("20231234", "lab3_optimizers"),
+        "parkjisoo_12345_67890_lab3_optimizers.ipynb": ("parkjisoo", "lab3_optimizers"),
+        "parkjisoo_LATE_12345_67891_lab3_optimizers-1.ipynb": ("parkjisoo", "lab3_optimizers"),
+        "s2024001_lab2_forward_backward.ipynb": ("s2024001", "lab2_forward_backward"),
+        "s2024001-lab3_optimizers.ipynb": ("s2024001", "lab3_optimizers"),
+    }
+    for name, expected in cases.items():
+        assert lms.match(name, NOTEBOOKS, lms.PATTERNS) == expected, name
+    assert lms.match("kim/homework.ipynb", NOTEBOOKS, lms.PATTERNS) is None
+    assert lms.match("submitted/kim/lab2_forward_backward/lab3_optimizers.ipynb", NOTEBOOKS, lms.PATTERNS) is None
+    assert lms.match("x_id42_lab3_optimizers.ipynb", NOTEBOOKS, [r"x_(?P<student_id>id\d+)_(?P<notebook>.+)\.ipynb"]) \
+        == ("id42", "lab3_optimizers")
+
+
+def test_a_zip_is_graded_and_every_file_gets_a_row(tmp_path, release_nb, solution_nb):
+    right = nbformat.writes(samples.answered(release_nb, solution_nb))
+    archive = tmp_path / "download.zip"
+    with zipfile.ZipFile(archive, "w") as z:
+        z.writestr("parkjisoo_12345_67890_lab3_optimizers.ipynb", nbformat.writes(release_nb))      # first try
+        z.writestr("parkjisoo_LATE_12345_67891_lab3_optimizers-1.ipynb", right)                    # resubmission
+        z.writestr("Lee Minho_20231234_assignsubmission_file_/lab3_optimizers.ipynb", right)
+        z.writestr("notes/readme.txt", "not a notebook")
+        z.writestr("up/../lab3_optimizers/lab3_optimizers.ipynb", right)                          # id ".."
+    csv_path = tmp_path / "grades.csv"
+    grade(archive, csv_path, course_dir=tmp_path / "course", log=lambda m: None)
+    with open(csv_path, newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    graded = {r["student_id"]: r for r in rows if r["status"] == "graded"}
+    assert set(graded) == {"parkjisoo", "20231234"}
+    assert float(graded["parkjisoo"]["score"]) == float(graded["parkjisoo"]["max_score"]) == 14  # the later file
+    assert float(graded["20231234"]["score"]) == 14
+    others = [r for r in rows if r["status"] != "graded"]
+    assert sorted(r["status"] for r in others) == ["superseded", "unrecognised file", "unrecognised file"]
+    messages = " ".join(r["message"] for r in others)
+    assert "notes/readme.txt" in messages and "not a plain name" in messages and "replaced by" in messages
+    assert not (tmp_path / "course" / "lab3_optimizers").exists()
