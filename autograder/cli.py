@@ -2,6 +2,7 @@
 import argparse
 
 from . import paths
+from .course import Limits
 
 
 def main(argv=None):
@@ -23,6 +24,13 @@ def main(argv=None):
     grade.add_argument("--feedback-dir", help="feedback HTML folder (default: <csv stem>_feedback/)")
     grade.add_argument("--assignment", action="append", dest="assignments",
                        help="expect this assignment from every student (repeatable)")
+    defaults = Limits()
+    grade.add_argument("--cell-timeout", type=float, default=defaults.cell_seconds,
+                       help=f"seconds a cell may run before it is interrupted (default {defaults.cell_seconds:g})")
+    grade.add_argument("--notebook-timeout", type=float, default=defaults.notebook_seconds,
+                       help=f"seconds a notebook may run before its kernel is killed (default {defaults.notebook_seconds:g})")
+    grade.add_argument("--memory-mb", type=int, default=defaults.memory_mb,
+                       help=f"memory a kernel may use, MiB (default {defaults.memory_mb})")
 
     demo = commands.add_parser("demo", help="release, grade three sample submissions, print the scores")
     demo.add_argument("--course-dir", help=f"working course directory (default: {paths.WORK / 'demo'})")
@@ -44,7 +52,8 @@ def _run(args):
         from .grading import grade as run_grade
         from .report import format_table
         table = run_grade(args.submissions_dir, args.csv, course_dir=args.course_dir, db_url=args.db_url,
-                          feedback_dir=args.feedback_dir, assignments=args.assignments, pattern=args.pattern)
+                          feedback_dir=args.feedback_dir, assignments=args.assignments, pattern=args.pattern,
+                          limits=Limits(args.cell_timeout, args.notebook_timeout, args.memory_mb))
         print(format_table(table))
         print(f"\nwrote {args.csv}")
     elif args.command == "demo":

@@ -1,9 +1,11 @@
 """A working nbgrader course directory for the kit, and the nbgrader API bound to it."""
+import json
 import logging
 import os
 import shutil
 import sys
 import warnings
+from dataclasses import dataclass
 from pathlib import Path
 
 from . import paths
@@ -17,14 +19,43 @@ def _venv_bin_on_path():
         os.environ["PATH"] = bin_dir + os.pathsep + os.environ.get("PATH", "")
 
 
+@dataclass(frozen=True)
+class Limits:
+    """What one student's notebook may use while it is graded."""
+    cell_seconds: float = 120      # nbgrader's Execute.timeout: then the cell is interrupted
+    notebook_seconds: float = 600  # then the kernel and all it started are killed
+    memory_mb: int = 2048          # the kernel's address space (a bigger allocation: MemoryError)
+
+
+KERNEL_NAME = "optkit-limited"
+
+
 class CourseDir:
     """``root``/source/<assignment> (solutions + labkit), release/, submitted/, autograded/, ..."""
 
-    def __init__(self, root, db_url=None):
+    def __init__(self, root, db_url=None, limits=Limits()):
         self.root = Path(root).resolve()
         self.root.mkdir(parents=True, exist_ok=True)
+        self.limits = limits
         self.config = course_config(self.root, db_url)
+        self.config.Execute.timeout = int(limits.cell_seconds)
+        self.config.Execute.kernel_name = KERNEL_NAME
+        self._install_kernel()
         self._api = None
+
+    def _install_kernel(self):
+        """A kernelspec that starts the kernel through kernel_launcher.py, under self.limits."""
+        spec_dir = self.root / "jupyter" / "kernels" / KERNEL_NAME
+        spec_dir.mkdir(parents=True, exist_ok=True)
+        launcher = Path(__file__).resolve().parent / "kernel_launcher.py"
+        argv = [sys.executable, str(launcher), "--memory-mb", str(self.limits.memory_mb),
+                "--seconds", str(self.limits.notebook_seconds), "--", "-f", "{connection_file}"]
+        (spec_dir / "kernel.json").write_text(json.dumps(
+            {"argv": argv, "display_name": "Python 3 (graded, limited)", "language": "python"}, indent=1))
+        paths_now = os.environ.get("JUPYTER_PATH", "")
+        mine = str(self.root / "jupyter")
+        if mine not in paths_now.split(os.pathsep):
+            os.environ["JUPYTER_PATH"] = mine + (os.pathsep + paths_now if paths_now else "")
 
     def install_source(self, assignment):
         """Copy solutions/<assignment>/ and the labkit package into source/<assignment>/."""

@@ -1,11 +1,12 @@
 """``grade``: intake, real nbgrader autograde into the gradebook, feedback HTML, CSV."""
 import shutil
+import time
 from pathlib import Path
 
 import nbformat
 
 from . import intake, lms, notebooks, paths, report
-from .course import CourseDir
+from .course import CourseDir, Limits
 from .restore import restore_missing_cells
 
 
@@ -28,8 +29,37 @@ def failure_reason(result):
     return lines[-1][:300] if lines else "unknown error"
 
 
+def failure_verdict(result, seconds, limits):
+    """(status, note) when nbgrader could not grade a notebook: its kernel was killed or died."""
+    reason = failure_reason(result)
+    if "Timeout waiting for execute reply" in result.get("log", ""):
+        return "timeout", (f"a cell ran for more than {limits.cell_seconds:g} s and did not stop when interrupted "
+                           "(a loop that ignores interrupts?): no points")
+    if seconds >= 0.95 * limits.notebook_seconds:
+        return "timeout", (f"the notebook ran for more than {limits.notebook_seconds:g} s and was stopped "
+                           "(an endless loop that ignores interrupts?): no points")
+    if "Kernel died" in reason or "DeadKernel" in reason:
+        return "kernel died", ("the kernel stopped while running the notebook (os._exit, a crash, or more than "
+                               f"{limits.memory_mb} MB of memory): no points")
+    return "error", "nbgrader autograde failed: " + reason
+
+
+def run_notes(autograded_path, limits):
+    """Notes on what happened in a graded notebook: interrupted cells, memory errors."""
+    if not autograded_path.exists():
+        return []
+    names = [out.get("ename") for cell in notebooks.read(autograded_path).cells
+             for out in cell.get("outputs", []) if out.get("output_type") == "error"]
+    notes = []
+    if "KeyboardInterrupt" in names or "CellTimeoutError" in names:
+        notes.append(f"a cell ran for more than {limits.cell_seconds:g} s and was interrupted")
+    if "MemoryError" in names:
+        notes.append(f"MemoryError: the notebook may use at most {limits.memory_mb} MB")
+    return notes
+
+
 def grade(submissions_dir, csv_path, course_dir=None, db_url=None, feedback_dir=None,
-          assignments=None, pattern=None, log=print):
+          assignments=None, pattern=None, limits=Limits(), log=print):
     """Grade every submission below ``submissions_dir`` (or in a zip from an LMS, see ``lms``);
     write ``csv_path``; return the rows.
 
@@ -37,7 +67,7 @@ def grade(submissions_dir, csv_path, course_dir=None, db_url=None, feedback_dir=
     with deleted instructor cells put back, and are never modified. Feedback HTML goes to ``feedback_dir`` (default: <csv stem>_feedback/).
     """
     sources = load_sources()
-    course = CourseDir(course_dir or paths.WORK, db_url)
+    course = CourseDir(course_dir or paths.WORK, db_url, limits)
     unused = []
     if str(submissions_dir).endswith(".zip"):  # an LMS download: map its files to the submitted layout
         unpacked = course.root / "lms_unpacked"
@@ -65,12 +95,17 @@ def grade(submissions_dir, csv_path, course_dir=None, db_url=None, feedback_dir=
             release_nb = notebooks.read(course.path("release", assignment, f"{row.notebook}.ipynb"))
             nb, _ = restore_missing_cells(notebooks.read(row.path), release_nb)
             nbformat.write(nb, str(folder / f"{row.notebook}.ipynb"))
+        started = time.monotonic()
         result = course.api.autograde(assignment, student, force=True, create=True)
         if not result.get("success"):
+            status, note = failure_verdict(result, time.monotonic() - started, course.limits)
             for row in group:
-                row.status = "error"
-                row.notes.append("nbgrader autograde failed: " + failure_reason(result))
+                row.status = status
+                row.notes.append(note)
             continue
+        for row in group:
+            row.notes += run_notes(course.path("autograded", student, assignment, f"{row.notebook}.ipynb"),
+                                   course.limits)
         course.api.generate_feedback(assignment, student, force=True)
         for row in group:
             html = course.path("feedback", student, assignment, f"{row.notebook}.html")

@@ -13,7 +13,6 @@ from traitlets.config import Config
 from .preprocessors import DecideFromTraces
 
 COURSE_ID = "optimizers-course"
-CELL_TIMEOUT = 120  # seconds per cell while grading (nbgrader's Execute.timeout)
 
 
 def course_config(root, db_url=None):
@@ -22,7 +21,6 @@ def course_config(root, db_url=None):
     c.CourseDirectory.root = str(root)
     c.CourseDirectory.course_id = COURSE_ID
     c.CourseDirectory.db_url = db_url or f"sqlite:///{root}/gradebook.db"
-    c.Execute.timeout = CELL_TIMEOUT
     c.OverwriteCells.add_missing_cells = False  # autograder.restore does it (nbgrader 0.9.6 can fail)
     c.Autograde.autograde_preprocessors = [
         Execute, IgnorePattern, ClearMetadataPreprocessor, LimitOutput,
