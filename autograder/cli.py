@@ -29,6 +29,9 @@ def main(argv=None):
                        help=f"seconds a cell may run before it is interrupted (default {defaults.cell_seconds:g})")
     grade.add_argument("--notebook-timeout", type=float, default=defaults.notebook_seconds,
                        help=f"seconds a notebook may run before its kernel is killed (default {defaults.notebook_seconds:g})")
+    grade.add_argument("--regrade", action="store_true",
+                       help="grade everything again (default: keep what this course directory already graded, "
+                            "unchanged, with the same grader; so an interrupted run resumes)")
     grade.add_argument("--memory-mb", type=int, default=defaults.memory_mb,
                        help=f"memory a kernel may use, MiB (default {defaults.memory_mb})")
 
@@ -41,6 +44,10 @@ def main(argv=None):
     except (RuntimeError, FileNotFoundError, NotADirectoryError, ValueError) as exc:
         print(f"error: {exc}")
         return 2
+    except KeyboardInterrupt:
+        print("interrupted: the grades so far are in the CSV and the gradebook; run the same command again "
+              "to grade the rest")
+        return 130
 
 
 def _run(args):
@@ -53,7 +60,8 @@ def _run(args):
         from .report import format_table
         table = run_grade(args.submissions_dir, args.csv, course_dir=args.course_dir, db_url=args.db_url,
                           feedback_dir=args.feedback_dir, assignments=args.assignments, pattern=args.pattern,
-                          limits=Limits(args.cell_timeout, args.notebook_timeout, args.memory_mb))
+                          limits=Limits(args.cell_timeout, args.notebook_timeout, args.memory_mb),
+                          regrade=args.regrade)
         print(format_table(table))
         print(f"\nwrote {args.csv}")
     elif args.command == "demo":

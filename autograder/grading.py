@@ -7,7 +7,8 @@ import nbformat
 
 from . import intake, lms, notebooks, paths, report
 from .course import CourseDir, Limits
-from .restore import restore_missing_cells
+from .journal import Journal, grader_fingerprint, submission_fingerprint
+from .restore import restore_metadata, restore_missing_cells
 
 
 def load_sources():
@@ -59,7 +60,7 @@ def run_notes(autograded_path, limits):
 
 
 def grade(submissions_dir, csv_path, course_dir=None, db_url=None, feedback_dir=None,
-          assignments=None, pattern=None, limits=Limits(), log=print):
+          assignments=None, pattern=None, limits=Limits(), regrade=False, log=print):
     """Grade every submission below ``submissions_dir`` (or in a zip from an LMS, see ``lms``);
     write ``csv_path``; return the rows.
 
@@ -85,34 +86,67 @@ def grade(submissions_dir, csv_path, course_dir=None, db_url=None, feedback_dir=
     by_student = {}
     for row in ready:
         by_student.setdefault((row.student_id, row.assignment), []).append(row)
-    for number, ((student, assignment), group) in enumerate(sorted(by_student.items()), start=1):
-        log(f"[{number}/{len(by_student)}] grading {student} / {assignment}")
-        folder = course.path("submitted", student, assignment)
-        if folder.exists():
-            shutil.rmtree(folder)
-        folder.mkdir(parents=True)
-        for row in group:
-            release_nb = notebooks.read(course.path("release", assignment, f"{row.notebook}.ipynb"))
-            nb, _ = restore_missing_cells(notebooks.read(row.path), release_nb)
-            nbformat.write(nb, str(folder / f"{row.notebook}.ipynb"))
-        started = time.monotonic()
-        result = course.api.autograde(assignment, student, force=True, create=True)
-        if not result.get("success"):
-            status, note = failure_verdict(result, time.monotonic() - started, course.limits)
+    journal = Journal(course.root / "journal.json", grader_fingerprint(course.limits))
+    pending = sorted(by_student.items())
+    try:
+        for number, ((student, assignment), group) in enumerate(pending, start=1):
+            key, fingerprint = f"{student}/{assignment}", submission_fingerprint(group)
+            if not regrade and journal.done(key, fingerprint) and course.path("autograded", student, assignment).exists():
+                log(f"[{number}/{len(by_student)}] {student} / {assignment}: already graded, kept")
+                journal.restore(key, group)
+                _copy_feedback(course, student, assignment, group, feedback_dir)
+                continue
+            log(f"[{number}/{len(by_student)}] grading {student} / {assignment}")
+            _grade_one(course, student, assignment, group, feedback_dir)
+            journal.record(key, fingerprint, group)
+    except KeyboardInterrupt:
+        for (_, _), group in pending:
             for row in group:
-                row.status = status
-                row.notes.append(note)
-            continue
-        for row in group:
-            row.notes += run_notes(course.path("autograded", student, assignment, f"{row.notebook}.ipynb"),
-                                   course.limits)
-        course.api.generate_feedback(assignment, student, force=True)
-        for row in group:
-            html = course.path("feedback", student, assignment, f"{row.notebook}.html")
-            if html.exists():
-                target = feedback_dir / student / assignment / html.name
-                target.parent.mkdir(parents=True, exist_ok=True)
-                shutil.copyfile(html, target)
+                if row.status == intake.READY and not journal.recorded(f"{row.student_id}/{row.assignment}"):
+                    row.status, row.notes = "interrupted", row.notes + ["not graded yet: run the same command again"]
+        _write(course, rows, sources, csv_path)
+        raise
+    return _write(course, rows, sources, csv_path)
+
+
+def _write(course, rows, sources, csv_path):
     table = report.score_rows(course, rows, sources)
     report.write_csv(table, csv_path, sources)
     return table
+
+
+def _grade_one(course, student, assignment, group, feedback_dir):
+    """Autograde one student's notebooks of one assignment, then their feedback; sets the rows' status."""
+    folder = course.path("submitted", student, assignment)
+    if folder.exists():
+        shutil.rmtree(folder)
+    folder.mkdir(parents=True)
+    for row in group:
+        release_nb = notebooks.read(course.path("release", assignment, f"{row.notebook}.ipynb"))
+        nb, tampering = restore_metadata(notebooks.read(row.path), release_nb)
+        nb, _ = restore_missing_cells(nb, release_nb)
+        row.notes += tampering
+        nbformat.write(nb, str(folder / f"{row.notebook}.ipynb"))
+    started = time.monotonic()
+    result = course.api.autograde(assignment, student, force=True, create=True)
+    if not result.get("success"):
+        status, note = failure_verdict(result, time.monotonic() - started, course.limits)
+        for row in group:
+            row.status = status
+            row.notes.append(note)
+        return
+    for row in group:
+        row.notes += run_notes(course.path("autograded", student, assignment, f"{row.notebook}.ipynb"),
+                               course.limits)
+    course.api.generate_feedback(assignment, student, force=True)
+    _copy_feedback(course, student, assignment, group, feedback_dir)
+
+
+def _copy_feedback(course, student, assignment, group, feedback_dir):
+    """The feedback HTML of each notebook, from the course directory to ``feedback_dir``."""
+    for row in group:
+        html = course.path("feedback", student, assignment, f"{row.notebook}.html")
+        if html.exists():
+            target = feedback_dir / student / assignment / html.name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(html, target)

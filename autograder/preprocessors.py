@@ -55,7 +55,8 @@ def decide(expected_reports, cell):
             return False, f"Test {number + 1}: the reported result is unreadable ({exc}). No points."
         if got_kind != kind:
             return False, f"Test {number + 1}: a result of the wrong kind was reported. No points."
-        verdict = checks.judge(kind, expected, got)
+        with checks.concealed():  # the feedback says where and how far off, not the hidden expected value
+            verdict = checks.judge(kind, expected, got)
         passed = passed and verdict.passed
         mark = "passed" if verdict.passed else "FAILED"
         messages.append(f"Test {number + 1} of {len(expected_reports)} {mark}: {verdict.message}")

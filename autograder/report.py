@@ -44,7 +44,7 @@ def score_rows(course, rows, sources):
                     entry["status"] = "error"
                     entry["message"] = "; ".join(row.notes + ["no grade was recorded"])
                 else:
-                    entry["status"] = "graded"
+                    entry["status"] = "tampered" if any(n.startswith("tampered") for n in row.notes) else "graded"
                     entry["score"], entry["max_score"] = submission.score, submission.max_score
                     for grade in submission.grades:
                         if grade.name in points:

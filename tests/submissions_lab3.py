@@ -149,6 +149,26 @@ def tests_deleted(folder, release_nb, solution_nb):
     catalogue.write(folder, ASSIGNMENT, nb)
 
 
+def metadata_tampered(answers):
+    """``answers`` (right or wrong) in a notebook whose test cells claim 100 points, one with another
+    grade id and one with a forged checksum."""
+    def make(folder, release_nb, solution_nb):
+        nb = samples.answered(release_nb, solution_nb, sources=None if answers == "right" else WRONG_ANSWERS)
+        tests = [c for c in nb.cells if notebooks.is_test_cell(c)]
+        for cell in tests:
+            cell.metadata.nbgrader["points"] = 100
+        tests[0].metadata.nbgrader["grade_id"] = "my_own_test"
+        tests[1].metadata.nbgrader["checksum"] = "0" * 32
+        catalogue.write(folder, ASSIGNMENT, nb)
+    return make
+
+
+SYSTEM_EXIT = '''
+def my_optimizer(lyr, opt, W_grad, B_grad, solver='sgd', learning_rate=0.01, iter=1):
+    raise SystemExit("no more tests, please")
+'''
+
+
 def from_scratch(folder, release_nb, solution_nb):
     """Right answers typed into a new notebook (no nbgrader cells at all): still graded in full."""
     code = "import numpy as np\n" + "\n\n".join(
@@ -185,6 +205,9 @@ SUBMISSIONS = {
     "cheat_tests_replaced": tests_replaced,
     "tests_deleted": tests_deleted,
     "from_scratch": from_scratch,
+    "cheat_metadata": metadata_tampered("wrong"),
+    "tampered_right": metadata_tampered("right"),
+    "cheat_system_exit": with_cell_code("my_optimizer", SYSTEM_EXIT, append=False),
     "bad_not_json": not_json,
     "bad_no_notebook": no_notebook,
     "bad_wrong_assignment": wrong_assignment_name,
@@ -213,9 +236,12 @@ EXPECTED = {
     "cheat_patch_checks": ("graded", ALL_TESTS),
     "cheat_fake_report": ("graded", ALL_TESTS),
     "cheat_swallow_and_warn": ("graded", ALL_TESTS),
-    "cheat_tests_replaced": ("graded", ALL_TESTS),
+    "cheat_tests_replaced": ("tampered", ALL_TESTS),
     "tests_deleted": ("graded", []),
     "from_scratch": ("graded", []),
+    "cheat_metadata": ("tampered", ALL_TESTS),
+    "tampered_right": ("tampered", []),
+    "cheat_system_exit": ("graded", ALL_TESTS),
     "bad_not_json": ("invalid notebook", ALL_TESTS),
     "bad_no_notebook": ("missing notebook", ALL_TESTS),
     "bad_wrong_assignment": ("missing notebook", ALL_TESTS),

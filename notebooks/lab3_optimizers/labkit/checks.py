@@ -20,8 +20,8 @@ from .network_checks import check_activations, check_dense_layer, check_forward,
 from .minibatch_checks import handout_minibatch_check, self_check_minibatches, trace_minibatches
 from .optimizer_checks import (SOLVERS, handout_optimizer_check, self_check_optparam, trace_optimizer,
                                trace_optparam, trace_unknown_solver)
-from .trace import (ATOL, RTOL, TRACE_MIME, Step, Verdict, collect_reports, decode_trace, encode_trace,
-                    judge_values, report)
+from .trace import (ATOL, RTOL, TRACE_MIME, Step, Verdict, collect_reports, concealed, decode_trace,
+                    encode_trace, judge_values, report)
 
 _TOPICS = (minibatch_checks, optimizer_checks, network_checks)
 PROBES = {kind: probe for topic in _TOPICS for kind, probe in topic.PROBES.items()}
@@ -38,7 +38,8 @@ def hidden_test(kind, *functions, **case):
     report(kind, PROBES[kind](*functions, **case))
 
 
-__all__ = ["ATOL", "RTOL", "TRACE_MIME", "Step", "Verdict", "collect_reports", "decode_trace", "encode_trace",
+__all__ = ["ATOL", "RTOL", "TRACE_MIME", "Step", "Verdict", "collect_reports", "concealed", "decode_trace",
+           "encode_trace",
            "judge_values", "report", "judge", "hidden_test", "PROBES", "JUDGES", "SOLVERS",
            "handout_minibatch_check", "self_check_minibatches", "trace_minibatches",
            "handout_optimizer_check", "self_check_optparam", "trace_optimizer", "trace_optparam",

@@ -156,8 +156,26 @@ def mismatch(expected, got):
     worst = np.unravel_index(int(np.argmax(badness)), expected.shape)
     where = f" at index {tuple(int(i) for i in worst)}" if expected.ndim else ""
     n_bad = int((~close).sum())
-    return (f"differs{where}: expected {expected[worst]:.10g}, got {got[worst]:.10g} "
+    if _reveal[-1]:
+        return (f"differs{where}: expected {expected[worst]:.10g}, got {got[worst]:.10g} "
+                f"({n_bad} of {expected.size} entries off)")
+    off = abs(got[worst] - expected[worst]) / max(scale, ATOL)
+    return (f"differs{where}: got {got[worst]:.10g}, off by {off:.2g} of the array's largest entry "
             f"({n_bad} of {expected.size} entries off)")
+
+
+_reveal = [True]  # the grader turns this off: hidden tests' expected values stay hidden
+
+
+class concealed:
+    """Context manager (grader side): verdict messages say how far off a value is, not what it should be."""
+
+    def __enter__(self):
+        _reveal.append(False)
+
+    def __exit__(self, *exc_info):
+        _reveal.pop()
+        return False
 
 
 def error_text(error):

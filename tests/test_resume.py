@@ -1,0 +1,46 @@
+"""Nothing lost: re-running regrades idempotently (same CSV), an interrupted run resumes and keeps
+every finished grade, and the originals are never touched."""
+import pytest
+
+import catalogue
+from autograder.grading import grade
+
+A = "lab3_optimizers"
+
+
+def _submissions(folder, release_nb, solution_nb):
+    catalogue.right(A)(folder / "ann", release_nb, solution_nb)
+    catalogue.mistake(A, "adam_beta2_0999")(folder / "ben", release_nb, solution_nb)
+    catalogue.blank(A)(folder / "cho", release_nb, solution_nb)
+
+
+def test_an_interrupted_run_resumes_and_matches_a_clean_run(tmp_path, release_nb, solution_nb):
+    _submissions(tmp_path / "submitted", release_nb, solution_nb)
+    clean_csv = tmp_path / "clean.csv"
+    grade(tmp_path / "submitted", clean_csv, course_dir=tmp_path / "clean", log=lambda m: None)
+
+    def interrupt_at_the_second(message):
+        if message.startswith("[2/3] grading"):
+            raise KeyboardInterrupt
+    csv_path = tmp_path / "grades.csv"
+    with pytest.raises(KeyboardInterrupt):
+        grade(tmp_path / "submitted", csv_path, course_dir=tmp_path / "course", log=interrupt_at_the_second)
+    partial = csv_path.read_text()
+    assert "ann,lab3_optimizers,lab3_optimizers,14,14,graded" in partial
+    assert partial.count(",interrupted,") == 2
+
+    messages = []
+    grade(tmp_path / "submitted", csv_path, course_dir=tmp_path / "course", log=messages.append)
+    assert messages[0] == "[1/3] ann / lab3_optimizers: already graded, kept"
+    assert csv_path.read_text() == clean_csv.read_text()
+
+    messages.clear()  # and once more: nothing to do, the same CSV
+    grade(tmp_path / "submitted", csv_path, course_dir=tmp_path / "course", log=messages.append)
+    assert all("already graded, kept" in m for m in messages) and len(messages) == 3
+    assert csv_path.read_text() == clean_csv.read_text()
+
+    catalogue.right(A)(tmp_path / "submitted" / "cho", release_nb, solution_nb)  # cho hands in again
+    messages.clear()
+    grade(tmp_path / "submitted", csv_path, course_dir=tmp_path / "course", log=messages.append)
+    assert messages[2] == "[3/3] grading cho / lab3_optimizers"
+    assert "cho,lab3_optimizers,lab3_optimizers,14,14,graded" in csv_path.read_text()
