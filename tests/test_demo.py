@@ -1,4 +1,4 @@
-"""`make demo`'s command: release, three sample submissions, grading, the score table."""
+"""`make demo`'s command: release, four sample submissions, grading, the score table."""
 from autograder import demo
 
 
@@ -6,7 +6,7 @@ def test_demo_grades_its_three_samples(tmp_path, capsys):
     table = demo.main(course_dir=tmp_path / "demo")
     scores = {e["student_id"]: (e["score"], e["max_score"]) for e in table}
     assert scores == {"alice_all_right": (14, 14), "bob_blank": (0, 14),
-                      "carol_momentum_velocity_not_stored": (12, 14)}
+                      "carol_momentum_velocity_not_stored": (12, 14), "dave_patches_numpy": (4, 14)}
     printed = capsys.readouterr().out
     assert "lost test_momentum" in printed and "store the new deltas" in printed
     assert (tmp_path / "demo" / "grades.csv").exists()
