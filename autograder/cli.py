@@ -1,5 +1,6 @@
 """``python -m autograder {release, grade, demo}``."""
 import argparse
+import os
 
 from . import paths
 from .course import Limits
@@ -29,6 +30,8 @@ def main(argv=None):
                        help=f"seconds a cell may run before it is interrupted (default {defaults.cell_seconds:g})")
     grade.add_argument("--notebook-timeout", type=float, default=defaults.notebook_seconds,
                        help=f"seconds a notebook may run before its kernel is killed (default {defaults.notebook_seconds:g})")
+    grade.add_argument("--workers", type=int, default=os.cpu_count() or 1,
+                       help="students graded at once, each in its own kernel (default: the number of cores)")
     grade.add_argument("--regrade", action="store_true",
                        help="grade everything again (default: keep what this course directory already graded, "
                             "unchanged, with the same grader; so an interrupted run resumes)")
@@ -61,7 +64,7 @@ def _run(args):
         table = run_grade(args.submissions_dir, args.csv, course_dir=args.course_dir, db_url=args.db_url,
                           feedback_dir=args.feedback_dir, assignments=args.assignments, pattern=args.pattern,
                           limits=Limits(args.cell_timeout, args.notebook_timeout, args.memory_mb),
-                          regrade=args.regrade)
+                          regrade=args.regrade, workers=args.workers)
         print(format_table(table))
         print(f"\nwrote {args.csv}")
     elif args.command == "demo":

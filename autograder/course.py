@@ -36,7 +36,7 @@ class CourseDir:
     def __init__(self, root, db_url=None, limits=Limits()):
         self.root = Path(root).resolve()
         self.root.mkdir(parents=True, exist_ok=True)
-        self.limits = limits
+        self.limits, self.db_url = limits, db_url
         self.config = course_config(self.root, db_url)
         self.config.Execute.timeout = int(limits.cell_seconds)
         self.config.Execute.kernel_name = KERNEL_NAME

@@ -1,6 +1,8 @@
 """``grade``: intake, real nbgrader autograde into the gradebook, feedback HTML, CSV."""
+import multiprocessing
 import shutil
 import time
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 
 import nbformat
@@ -60,7 +62,7 @@ def run_notes(autograded_path, limits):
 
 
 def grade(submissions_dir, csv_path, course_dir=None, db_url=None, feedback_dir=None,
-          assignments=None, pattern=None, limits=Limits(), regrade=False, log=print):
+          assignments=None, pattern=None, limits=Limits(), regrade=False, workers=1, log=print):
     """Grade every submission below ``submissions_dir`` (or in a zip from an LMS, see ``lms``);
     write ``csv_path``; return the rows.
 
@@ -87,26 +89,57 @@ def grade(submissions_dir, csv_path, course_dir=None, db_url=None, feedback_dir=
     for row in ready:
         by_student.setdefault((row.student_id, row.assignment), []).append(row)
     journal = Journal(course.root / "journal.json", grader_fingerprint(course.limits))
-    pending = sorted(by_student.items())
+    total, to_grade = len(by_student), []
+    for number, ((student, assignment), group) in enumerate(sorted(by_student.items()), start=1):
+        key, fingerprint = f"{student}/{assignment}", submission_fingerprint(group)
+        if not regrade and journal.done(key, fingerprint) and course.path("autograded", student, assignment).exists():
+            log(f"[{number}/{total}] {student} / {assignment}: already graded, kept")
+            journal.restore(key, group)
+            _copy_feedback(course, student, assignment, group, feedback_dir)
+        else:
+            to_grade.append((number, student, assignment, group, key, fingerprint))
     try:
-        for number, ((student, assignment), group) in enumerate(pending, start=1):
-            key, fingerprint = f"{student}/{assignment}", submission_fingerprint(group)
-            if not regrade and journal.done(key, fingerprint) and course.path("autograded", student, assignment).exists():
-                log(f"[{number}/{len(by_student)}] {student} / {assignment}: already graded, kept")
-                journal.restore(key, group)
-                _copy_feedback(course, student, assignment, group, feedback_dir)
-                continue
-            log(f"[{number}/{len(by_student)}] grading {student} / {assignment}")
-            _grade_one(course, student, assignment, group, feedback_dir)
-            journal.record(key, fingerprint, group)
+        if workers <= 1 or len(to_grade) <= 1:
+            for number, student, assignment, group, key, fingerprint in to_grade:
+                log(f"[{number}/{total}] grading {student} / {assignment}")
+                _grade_one(course, student, assignment, group, feedback_dir)
+                journal.record(key, fingerprint, group)
+        else:
+            _grade_in_parallel(course, to_grade, feedback_dir, workers, journal, log)
     except KeyboardInterrupt:
-        for (_, _), group in pending:
+        for group in by_student.values():
             for row in group:
                 if row.status == intake.READY and not journal.recorded(f"{row.student_id}/{row.assignment}"):
                     row.status, row.notes = "interrupted", row.notes + ["not graded yet: run the same command again"]
         _write(course, rows, sources, csv_path)
         raise
     return _write(course, rows, sources, csv_path)
+
+
+def _grade_in_parallel(course, to_grade, feedback_dir, workers, journal, log):
+    """Grade the groups of ``to_grade`` in ``workers`` processes; each student's notebooks still run
+    in a kernel of their own. The journal is written as each one finishes."""
+    context = multiprocessing.get_context("spawn")  # fresh processes: no kernel or socket is inherited
+    started, finished = time.monotonic(), 0
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        futures = {pool.submit(_grade_in_worker, course.root, course.db_url, course.limits, student, assignment,
+                               group, feedback_dir): (student, assignment, group, key, fingerprint)
+                   for _, student, assignment, group, key, fingerprint in to_grade}
+        for future in as_completed(futures):
+            student, assignment, group, key, fingerprint = futures[future]
+            for row, graded in zip(group, future.result()):
+                row.status, row.notes = graded.status, graded.notes
+            journal.record(key, fingerprint, group)
+            finished += 1
+            eta = (time.monotonic() - started) / finished * (len(to_grade) - finished)
+            log(f"[{finished}/{len(to_grade)}] graded {student} / {assignment} (about {eta:.0f} s to go)")
+
+
+def _grade_in_worker(root, db_url, limits, student, assignment, group, feedback_dir):
+    """One worker's job: grade one group in the same course directory; returns the graded rows."""
+    course = CourseDir(root, db_url, limits)
+    _grade_one(course, student, assignment, group, feedback_dir)
+    return group
 
 
 def _write(course, rows, sources, csv_path):

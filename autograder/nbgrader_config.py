@@ -20,7 +20,8 @@ def course_config(root, db_url=None):
     c = Config()
     c.CourseDirectory.root = str(root)
     c.CourseDirectory.course_id = COURSE_ID
-    c.CourseDirectory.db_url = db_url or f"sqlite:///{root}/gradebook.db"
+    # SQLite waits up to 60 s for a lock (parallel workers write one at a time) instead of failing
+    c.CourseDirectory.db_url = db_url or f"sqlite:///{root}/gradebook.db?timeout=60"
     c.OverwriteCells.add_missing_cells = False  # autograder.restore does it (nbgrader 0.9.6 can fail)
     c.Autograde.autograde_preprocessors = [
         Execute, IgnorePattern, ClearMetadataPreprocessor, LimitOutput,

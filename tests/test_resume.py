@@ -44,3 +44,14 @@ def test_an_interrupted_run_resumes_and_matches_a_clean_run(tmp_path, release_nb
     grade(tmp_path / "submitted", csv_path, course_dir=tmp_path / "course", log=messages.append)
     assert messages[2] == "[3/3] grading cho / lab3_optimizers"
     assert "cho,lab3_optimizers,lab3_optimizers,14,14,graded" in csv_path.read_text()
+
+
+def test_parallel_grading_gives_the_serial_results(tmp_path, release_nb, solution_nb):
+    _submissions(tmp_path / "submitted", release_nb, solution_nb)
+    catalogue.mistake(A, "momentum_velocity_not_stored")(tmp_path / "submitted" / "dan", release_nb, solution_nb)
+    serial, parallel = tmp_path / "serial.csv", tmp_path / "parallel.csv"
+    grade(tmp_path / "submitted", serial, course_dir=tmp_path / "one", log=lambda m: None)
+    messages = []
+    grade(tmp_path / "submitted", parallel, course_dir=tmp_path / "two", workers=2, log=messages.append)
+    assert parallel.read_text() == serial.read_text()
+    assert len(messages) == 4 and all("graded" in m and "to go" in m for m in messages)
