@@ -122,7 +122,7 @@ def _grade_in_parallel(course, to_grade, feedback_dir, workers, journal, log):
     context = multiprocessing.get_context("spawn")  # fresh processes: no kernel or socket is inherited
     started, finished = time.monotonic(), 0
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-        futures = {pool.submit(_grade_in_worker, course.root, course.db_url, course.limits, student, assignment,
+        futures = {pool.submit(grade_student, course.root, course.db_url, course.limits, student, assignment,
                                group, feedback_dir): (student, assignment, group, key, fingerprint)
                    for _, student, assignment, group, key, fingerprint in to_grade}
         for future in as_completed(futures):
@@ -135,8 +135,14 @@ def _grade_in_parallel(course, to_grade, feedback_dir, workers, journal, log):
             log(f"[{finished}/{len(to_grade)}] graded {student} / {assignment} (about {eta:.0f} s to go)")
 
 
-def _grade_in_worker(root, db_url, limits, student, assignment, group, feedback_dir):
-    """One worker's job: grade one group in the same course directory; returns the graded rows."""
+def grade_student(root, db_url, limits, student, assignment, group, feedback_dir):
+    """Grade one student's notebooks of one assignment in the course directory ``root``; returns the
+    rows of ``group`` (intake.Submission) with their status and notes.
+
+    Self-contained and picklable, so any process pool can run it: this module's ``--workers``, or a
+    Dask / Ray cluster whose workers share the course directory and a PostgreSQL gradebook
+    (``db_url``); see docs/scaling.md.
+    """
     course = CourseDir(root, db_url, limits)
     _grade_one(course, student, assignment, group, feedback_dir)
     return group
