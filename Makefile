@@ -4,17 +4,21 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 
-.PHONY: demo test lab solutions release benchmark clean
+.PHONY: demo test lab solutions release benchmark clean sandbox
 
 $(VENV)/installed: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
 	touch $@
 
-demo: $(VENV)/installed  ## release the lab, grade three sample submissions, print the scores
+sandbox:  ## bubblewrap, the grader's sandbox (Debian's package; needs root the first time)
+	@command -v bwrap >/dev/null || (apt-get update -qq && apt-get install -y -qq bubblewrap >/dev/null) \
+	  || echo "WARNING: could not install bubblewrap: grading will refuse to run without --no-sandbox"
+
+demo: $(VENV)/installed sandbox  ## release the lab, grade four sample submissions, print the scores
 	$(PY) -m autograder demo
 
-test: $(VENV)/installed  ## run the tests (real notebooks, real nbgrader)
+test: $(VENV)/installed sandbox  ## run the tests (real notebooks, real nbgrader)
 	$(PY) -m pytest
 
 lab: $(VENV)/installed  ## JupyterLab on the student notebooks

@@ -35,6 +35,9 @@ def main(argv=None):
     grade.add_argument("--regrade", action="store_true",
                        help="grade everything again (default: keep what this course directory already graded, "
                             "unchanged, with the same grader; so an interrupted run resumes)")
+    grade.add_argument("--no-sandbox", action="store_true",
+                       help="grade without bubblewrap: student code then runs with your permissions "
+                            "(it could read solutions/, the gradebook, other submissions)")
     grade.add_argument("--memory-mb", type=int, default=defaults.memory_mb,
                        help=f"memory a kernel may use, MiB (default {defaults.memory_mb})")
 
@@ -63,7 +66,8 @@ def _run(args):
         from .report import format_table
         table = run_grade(args.submissions_dir, args.csv, course_dir=args.course_dir, db_url=args.db_url,
                           feedback_dir=args.feedback_dir, assignments=args.assignments, pattern=args.pattern,
-                          limits=Limits(args.cell_timeout, args.notebook_timeout, args.memory_mb),
+                          limits=Limits(args.cell_timeout, args.notebook_timeout, args.memory_mb,
+                                        sandbox=not args.no_sandbox),
                           regrade=args.regrade, workers=args.workers)
         print(format_table(table))
         print(f"\nwrote {args.csv}")

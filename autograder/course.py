@@ -4,9 +4,12 @@ import logging
 import os
 import shutil
 import sys
+import uuid
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
+
+from jupyter_core.paths import jupyter_runtime_dir
 
 from . import paths
 from .nbgrader_config import course_config
@@ -25,6 +28,11 @@ class Limits:
     cell_seconds: float = 120      # nbgrader's Execute.timeout: then the cell is interrupted
     notebook_seconds: float = 600  # then the kernel and all it started are killed
     memory_mb: int = 2048          # the kernel's address space (a bigger allocation: MemoryError)
+    sandbox: bool = True           # bubblewrap: the grader's files hidden, no network (kernel_launcher)
+
+
+def sandbox_available():
+    return shutil.which("bwrap") is not None
 
 
 KERNEL_NAME = "optkit-limited"
@@ -33,13 +41,20 @@ KERNEL_NAME = "optkit-limited"
 class CourseDir:
     """``root``/source/<assignment> (solutions + labkit), release/, submitted/, autograded/, ..."""
 
-    def __init__(self, root, db_url=None, limits=Limits()):
+    def __init__(self, root, db_url=None, limits=Limits(), hidden=()):
         self.root = Path(root).resolve()
         self.root.mkdir(parents=True, exist_ok=True)
-        self.limits, self.db_url = limits, db_url
+        self.limits, self.db_url, self.hidden = limits, db_url, tuple(str(h) for h in hidden)
         self.config = course_config(self.root, db_url)
         self.config.Execute.timeout = int(limits.cell_seconds)
         self.config.Execute.kernel_name = KERNEL_NAME
+        # unix sockets in a folder of their own, outside the hidden ones: they cross the sandbox
+        self.ipc_dir = Path(jupyter_runtime_dir()) / "optkit-ipc"
+        self.ipc_dir.mkdir(parents=True, exist_ok=True)
+        self.config.KernelManager.transport = "ipc"
+        # a prefix of this process's own: jupyter_client numbers ipc sockets 1, 2, 3... from it, so two
+        # grading processes sharing a prefix would collide
+        self.config.KernelManager.ip = str(self.ipc_dir / f"kernel-{os.getpid()}-{uuid.uuid4().hex[:8]}")
         self._install_kernel()
         self._api = None
 
@@ -49,9 +64,15 @@ class CourseDir:
         spec_dir.mkdir(parents=True, exist_ok=True)
         launcher = Path(__file__).resolve().parent / "kernel_launcher.py"
         argv = [sys.executable, str(launcher), "--memory-mb", str(self.limits.memory_mb),
-                "--seconds", str(self.limits.notebook_seconds), "--", "-f", "{connection_file}"]
+                "--seconds", str(self.limits.notebook_seconds)]
+        if self.limits.sandbox:
+            argv += ["--sandbox", "--writable", str(self.ipc_dir)]
+            for folder in (str(self.root), str(paths.REPO), *self.hidden):
+                argv += ["--hide", folder]
+        argv += ["--", "-f", "{connection_file}"]
         (spec_dir / "kernel.json").write_text(json.dumps(
-            {"argv": argv, "display_name": "Python 3 (graded, limited)", "language": "python"}, indent=1))
+            {"argv": argv, "display_name": "Python 3 (graded, limited)", "language": "python",
+             "interrupt_mode": "message"}, indent=1))  # an interrupt request the kernel itself carries out
         paths_now = os.environ.get("JUPYTER_PATH", "")
         mine = str(self.root / "jupyter")
         if mine not in paths_now.split(os.pathsep):

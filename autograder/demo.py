@@ -7,7 +7,7 @@ from pathlib import Path
 import nbformat
 
 from . import notebooks, paths, report, samples
-from .course import CourseDir
+from .course import CourseDir, Limits, sandbox_available
 from .grading import grade
 
 ASSIGNMENT = "lab3_optimizers"
@@ -56,7 +56,10 @@ def main(course_dir=None):
         print(f"2. Four sample submissions: {', '.join(students)}")
         print("3. Grading them with nbgrader autograde (hidden tests decided by the grader)")
         csv_path = course_dir / "grades.csv"
-        table = grade(tmp, csv_path, course_dir=course_dir, log=lambda m: print("   " + m))
+        limits = Limits(sandbox=sandbox_available())
+        if not limits.sandbox:
+            print("   WARNING: bubblewrap is not installed: the demo grades WITHOUT the sandbox")
+        table = grade(tmp, csv_path, course_dir=course_dir, limits=limits, log=lambda m: print("   " + m))
     print()
     print(report.format_table(table))
     print("\ndave patched numpy.allclose and printed 'test passed.': the grader decides outside his kernel,\n"

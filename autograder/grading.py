@@ -8,7 +8,7 @@ from pathlib import Path
 import nbformat
 
 from . import intake, lms, notebooks, paths, report
-from .course import CourseDir, Limits
+from .course import CourseDir, Limits, sandbox_available
 from .journal import Journal, grader_fingerprint, submission_fingerprint
 from .restore import restore_metadata, restore_missing_cells
 
@@ -69,8 +69,13 @@ def grade(submissions_dir, csv_path, course_dir=None, db_url=None, feedback_dir=
     The originals are copied into the working course directory (``course_dir``, default .grading/),
     with deleted instructor cells put back, and are never modified. Feedback HTML goes to ``feedback_dir`` (default: <csv stem>_feedback/).
     """
+    if limits.sandbox and not sandbox_available():
+        raise RuntimeError("the sandbox needs bubblewrap (`apt-get install bubblewrap`); to grade without "
+                           "isolation, with student code running with your permissions, pass --no-sandbox")
     sources = load_sources()
-    course = CourseDir(course_dir or paths.WORK, db_url, limits)
+    originals = Path(submissions_dir).resolve()  # hidden from the kernels, like the course directory
+    hidden = [originals.parent if originals.is_file() else originals]
+    course = CourseDir(course_dir or paths.WORK, db_url, limits, hidden)
     unused = []
     if str(submissions_dir).endswith(".zip"):  # an LMS download: map its files to the submitted layout
         unpacked = course.root / "lms_unpacked"
@@ -122,8 +127,8 @@ def _grade_in_parallel(course, to_grade, feedback_dir, workers, journal, log):
     context = multiprocessing.get_context("spawn")  # fresh processes: no kernel or socket is inherited
     started, finished = time.monotonic(), 0
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-        futures = {pool.submit(grade_student, course.root, course.db_url, course.limits, student, assignment,
-                               group, feedback_dir): (student, assignment, group, key, fingerprint)
+        futures = {pool.submit(grade_student, course.root, course.db_url, course.limits, course.hidden, student,
+                               assignment, group, feedback_dir): (student, assignment, group, key, fingerprint)
                    for _, student, assignment, group, key, fingerprint in to_grade}
         for future in as_completed(futures):
             student, assignment, group, key, fingerprint = futures[future]
@@ -135,15 +140,16 @@ def _grade_in_parallel(course, to_grade, feedback_dir, workers, journal, log):
             log(f"[{finished}/{len(to_grade)}] graded {student} / {assignment} (about {eta:.0f} s to go)")
 
 
-def grade_student(root, db_url, limits, student, assignment, group, feedback_dir):
+def grade_student(root, db_url, limits, hidden, student, assignment, group, feedback_dir):
     """Grade one student's notebooks of one assignment in the course directory ``root``; returns the
-    rows of ``group`` (intake.Submission) with their status and notes.
+    rows of ``group`` (intake.Submission) with their status and notes. ``hidden``: folders the
+    sandboxed kernel must not see, besides the course directory and the kit.
 
     Self-contained and picklable, so any process pool can run it: this module's ``--workers``, or a
     Dask / Ray cluster whose workers share the course directory and a PostgreSQL gradebook
     (``db_url``); see docs/scaling.md.
     """
-    course = CourseDir(root, db_url, limits)
+    course = CourseDir(root, db_url, limits, hidden)
     _grade_one(course, student, assignment, group, feedback_dir)
     return group
 

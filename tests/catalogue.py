@@ -3,6 +3,12 @@ writes one student's files below ``folder`` in nbgrader's submitted layout."""
 import nbformat
 
 from autograder import notebooks, samples
+from autograder.course import Limits, sandbox_available
+
+# The tests grade in the sandbox when bubblewrap is there (`make test` installs it); the isolation
+# tests skip, saying why, when it is not.
+SANDBOX = sandbox_available()
+LIMITS = Limits(sandbox=SANDBOX)
 
 
 def write(folder, assignment, nb, name=None):
@@ -39,3 +45,13 @@ def answers(assignment, sources=None, edits=None, extra=None):
             cell.source += "\n" + code
         write(folder, assignment, nb)
     return make
+
+
+def assert_verdict(row, expected, points):
+    """A CSV row has the expected (status, lost tests): 0 for those, full points for the others."""
+    status, lost = expected
+    assert row["status"] == status, row
+    for test, full in points.items():
+        assert float(row[test]) == (0 if test in lost else full), (test, row)
+    assert float(row["score"]) == sum(points.values()) - sum(points[t] for t in lost), row
+    assert float(row["max_score"]) == sum(points.values()), row

@@ -13,6 +13,7 @@ import submissions_lab2
 import submissions_lab3
 from autograder import notebooks, paths
 from autograder.grading import grade
+from catalogue import LIMITS
 
 CATALOGUES = {"lab2_forward_backward": submissions_lab2, "lab3_optimizers": submissions_lab3}
 
@@ -58,7 +59,7 @@ def graded_run(assignment, tmp_path_factory):
             make(submitted / student, release_nb, solution_nb)
         before = _digest(submitted)
         csv_path = root / "grades.csv"
-        table = grade(submitted, csv_path, course_dir=root / "course", log=lambda m: None)
+        table = grade(submitted, csv_path, course_dir=root / "course", limits=LIMITS, log=lambda m: None)
         with open(csv_path, newline="") as handle:
             csv_rows = list(csv.DictReader(handle))
         _runs[assignment] = {

@@ -11,8 +11,9 @@ from autograder import notebooks, samples
 from autograder.labkit.checks import TRACE_MIME
 
 ASSIGNMENT = NOTEBOOK = "lab3_optimizers"
-ALL_TESTS = ["test_create_mini_batches", "test_myOptParam", "test_sgd", "test_momentum",
-             "test_adagrad", "test_rmsprop", "test_adam"]
+POINTS = {"test_create_mini_batches": 3, "test_myOptParam": 1, "test_sgd": 1, "test_momentum": 2,
+          "test_adagrad": 2, "test_rmsprop": 2, "test_adam": 3}
+ALL_TESTS = list(POINTS)
 
 # ---------------------------------------------------------------- right answers, written differently
 ALTERNATIVE_MINIBATCHES = '''

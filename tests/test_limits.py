@@ -10,7 +10,7 @@ from autograder.course import Limits
 from autograder.grading import grade
 
 A = "lab3_optimizers"
-LIMITS = Limits(cell_seconds=4, notebook_seconds=25, memory_mb=2048)
+LIMITS = Limits(cell_seconds=4, notebook_seconds=25, memory_mb=2048, sandbox=catalogue.SANDBOX)
 SUBMISSIONS = {
     "endless_loop": "while True:\n    pass\n",
     "ignores_interrupts": "import signal\nsignal.signal(signal.SIGINT, signal.SIG_IGN)\nwhile True:\n    pass\n",
@@ -69,7 +69,7 @@ def test_a_notebook_over_its_total_time_is_stopped(tmp_path, release_nb, solutio
     slow = "import time\ntime.sleep(3)\n"
     catalogue.answers(A, extra={"create_mini_batches": slow, "myOptParam": slow, "my_optimizer": slow})(
         tmp_path / "submitted" / "slow", release_nb, solution_nb)
-    limits = Limits(cell_seconds=5, notebook_seconds=8, memory_mb=2048)
+    limits = Limits(cell_seconds=5, notebook_seconds=8, memory_mb=2048, sandbox=catalogue.SANDBOX)
     table = grade(tmp_path / "submitted", tmp_path / "grades.csv", course_dir=tmp_path / "course", limits=limits,
                   log=lambda m: None)
     assert table[0]["status"] == "timeout" and "more than 8 s" in table[0]["message"]

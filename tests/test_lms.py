@@ -4,6 +4,7 @@ import zipfile
 
 import nbformat
 
+import catalogue
 from autograder import lms, samples
 from autograder.grading import grade
 
@@ -37,7 +38,7 @@ def test_a_zip_is_graded_and_every_file_gets_a_row(tmp_path, release_nb, solutio
         z.writestr("notes/readme.txt", "not a notebook")
         z.writestr("up/../lab3_optimizers/lab3_optimizers.ipynb", right)                          # id ".."
     csv_path = tmp_path / "grades.csv"
-    grade(archive, csv_path, course_dir=tmp_path / "course", log=lambda m: None)
+    grade(archive, csv_path, course_dir=tmp_path / "course", limits=catalogue.LIMITS, log=lambda m: None)
     with open(csv_path, newline="") as handle:
         rows = list(csv.DictReader(handle))
     graded = {r["student_id"]: r for r in rows if r["status"] == "graded"}

@@ -17,31 +17,31 @@ def _submissions(folder, release_nb, solution_nb):
 def test_an_interrupted_run_resumes_and_matches_a_clean_run(tmp_path, release_nb, solution_nb):
     _submissions(tmp_path / "submitted", release_nb, solution_nb)
     clean_csv = tmp_path / "clean.csv"
-    grade(tmp_path / "submitted", clean_csv, course_dir=tmp_path / "clean", log=lambda m: None)
+    grade(tmp_path / "submitted", clean_csv, course_dir=tmp_path / "clean", limits=catalogue.LIMITS, log=lambda m: None)
 
     def interrupt_at_the_second(message):
         if message.startswith("[2/3] grading"):
             raise KeyboardInterrupt
     csv_path = tmp_path / "grades.csv"
     with pytest.raises(KeyboardInterrupt):
-        grade(tmp_path / "submitted", csv_path, course_dir=tmp_path / "course", log=interrupt_at_the_second)
+        grade(tmp_path / "submitted", csv_path, course_dir=tmp_path / "course", limits=catalogue.LIMITS, log=interrupt_at_the_second)
     partial = csv_path.read_text()
     assert "ann,lab3_optimizers,lab3_optimizers,14,14,graded" in partial
     assert partial.count(",interrupted,") == 2
 
     messages = []
-    grade(tmp_path / "submitted", csv_path, course_dir=tmp_path / "course", log=messages.append)
+    grade(tmp_path / "submitted", csv_path, course_dir=tmp_path / "course", limits=catalogue.LIMITS, log=messages.append)
     assert messages[0] == "[1/3] ann / lab3_optimizers: already graded, kept"
     assert csv_path.read_text() == clean_csv.read_text()
 
     messages.clear()  # and once more: nothing to do, the same CSV
-    grade(tmp_path / "submitted", csv_path, course_dir=tmp_path / "course", log=messages.append)
+    grade(tmp_path / "submitted", csv_path, course_dir=tmp_path / "course", limits=catalogue.LIMITS, log=messages.append)
     assert all("already graded, kept" in m for m in messages) and len(messages) == 3
     assert csv_path.read_text() == clean_csv.read_text()
 
     catalogue.right(A)(tmp_path / "submitted" / "cho", release_nb, solution_nb)  # cho hands in again
     messages.clear()
-    grade(tmp_path / "submitted", csv_path, course_dir=tmp_path / "course", log=messages.append)
+    grade(tmp_path / "submitted", csv_path, course_dir=tmp_path / "course", limits=catalogue.LIMITS, log=messages.append)
     assert messages[2] == "[3/3] grading cho / lab3_optimizers"
     assert "cho,lab3_optimizers,lab3_optimizers,14,14,graded" in csv_path.read_text()
 
@@ -50,8 +50,8 @@ def test_parallel_grading_gives_the_serial_results(tmp_path, release_nb, solutio
     _submissions(tmp_path / "submitted", release_nb, solution_nb)
     catalogue.mistake(A, "momentum_velocity_not_stored")(tmp_path / "submitted" / "dan", release_nb, solution_nb)
     serial, parallel = tmp_path / "serial.csv", tmp_path / "parallel.csv"
-    grade(tmp_path / "submitted", serial, course_dir=tmp_path / "one", log=lambda m: None)
+    grade(tmp_path / "submitted", serial, course_dir=tmp_path / "one", limits=catalogue.LIMITS, log=lambda m: None)
     messages = []
-    grade(tmp_path / "submitted", parallel, course_dir=tmp_path / "two", workers=2, log=messages.append)
+    grade(tmp_path / "submitted", parallel, course_dir=tmp_path / "two", limits=catalogue.LIMITS, workers=2, log=messages.append)
     assert parallel.read_text() == serial.read_text()
     assert len(messages) == 4 and all("graded" in m and "to go" in m for m in messages)
