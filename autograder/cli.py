@@ -56,6 +56,22 @@ def main(argv=None):
         return 130
 
 
+class ProgressBar:
+    """``progress(done, total)`` for ``grade``: a tqdm bar (with its time estimate) on stderr."""
+
+    def __init__(self, tqdm):
+        self.tqdm, self.bar = tqdm, None
+
+    def __call__(self, done, total):
+        if self.bar is None:
+            self.bar = self.tqdm(total=total, unit="notebook", desc="grading")
+        self.bar.update(done - self.bar.n)
+
+    def close(self):
+        if self.bar is not None:
+            self.bar.close()
+
+
 def _run(args):
     if args.command == "release":
         from .release import release as run_release
@@ -64,11 +80,14 @@ def _run(args):
     elif args.command == "grade":
         from .grading import grade as run_grade
         from .report import format_table
+        from tqdm import tqdm
+        bar = ProgressBar(tqdm)
         table = run_grade(args.submissions_dir, args.csv, course_dir=args.course_dir, db_url=args.db_url,
                           feedback_dir=args.feedback_dir, assignments=args.assignments, pattern=args.pattern,
                           limits=Limits(args.cell_timeout, args.notebook_timeout, args.memory_mb,
                                         sandbox=not args.no_sandbox),
-                          regrade=args.regrade, workers=args.workers)
+                          regrade=args.regrade, workers=args.workers, log=tqdm.write, progress=bar)
+        bar.close()
         print(format_table(table))
         print(f"\nwrote {args.csv}")
     elif args.command == "demo":

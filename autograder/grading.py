@@ -62,7 +62,8 @@ def run_notes(autograded_path, limits):
 
 
 def grade(submissions_dir, csv_path, course_dir=None, db_url=None, feedback_dir=None,
-          assignments=None, pattern=None, limits=Limits(), regrade=False, workers=1, log=print):
+          assignments=None, pattern=None, limits=Limits(), regrade=False, workers=1, log=print,
+          progress=None):
     """Grade every submission below ``submissions_dir`` (or in a zip from an LMS, see ``lms``);
     write ``csv_path``; return the rows.
 
@@ -104,13 +105,16 @@ def grade(submissions_dir, csv_path, course_dir=None, db_url=None, feedback_dir=
         else:
             to_grade.append((number, student, assignment, group, key, fingerprint))
     try:
+        tick = progress or (lambda done, total: None)
+        tick(0, len(to_grade))
         if workers <= 1 or len(to_grade) <= 1:
-            for number, student, assignment, group, key, fingerprint in to_grade:
+            for done, (number, student, assignment, group, key, fingerprint) in enumerate(to_grade, start=1):
                 log(f"[{number}/{total}] grading {student} / {assignment}")
                 _grade_one(course, student, assignment, group, feedback_dir)
                 journal.record(key, fingerprint, group)
+                tick(done, len(to_grade))
         else:
-            _grade_in_parallel(course, to_grade, feedback_dir, workers, journal, log)
+            _grade_in_parallel(course, to_grade, feedback_dir, workers, journal, log, tick)
     except KeyboardInterrupt:
         for group in by_student.values():
             for row in group:
@@ -121,7 +125,7 @@ def grade(submissions_dir, csv_path, course_dir=None, db_url=None, feedback_dir=
     return _write(course, rows, sources, csv_path)
 
 
-def _grade_in_parallel(course, to_grade, feedback_dir, workers, journal, log):
+def _grade_in_parallel(course, to_grade, feedback_dir, workers, journal, log, tick):
     """Grade the groups of ``to_grade`` in ``workers`` processes; each student's notebooks still run
     in a kernel of their own. The journal is written as each one finishes."""
     context = multiprocessing.get_context("spawn")  # fresh processes: no kernel or socket is inherited
@@ -136,6 +140,7 @@ def _grade_in_parallel(course, to_grade, feedback_dir, workers, journal, log):
                 row.status, row.notes = graded.status, graded.notes
             journal.record(key, fingerprint, group)
             finished += 1
+            tick(finished, len(to_grade))
             eta = (time.monotonic() - started) / finished * (len(to_grade) - finished)
             log(f"[{finished}/{len(to_grade)}] graded {student} / {assignment} (about {eta:.0f} s to go)")
 
