@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 
-.PHONY: demo test lab solutions release benchmark clean sandbox
+.PHONY: demo test lab solutions release benchmark clean sandbox postgres
 
 $(VENV)/installed: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -15,10 +15,15 @@ sandbox:  ## bubblewrap, the grader's sandbox (Debian's package; needs root the 
 	@command -v bwrap >/dev/null || (apt-get update -qq && apt-get install -y -qq bubblewrap >/dev/null) \
 	  || echo "WARNING: could not install bubblewrap: grading will refuse to run without --no-sandbox"
 
+postgres:  ## PostgreSQL (Debian's package), for the test of a shared gradebook (--db-url)
+	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || command -v initdb >/dev/null \
+	  || (apt-get update -qq && apt-get install -y -qq postgresql >/dev/null) \
+	  || echo "WARNING: could not install postgresql: the PostgreSQL gradebook test will be skipped"
+
 demo: $(VENV)/installed sandbox  ## release the lab, grade four sample submissions, print the scores
 	$(PY) -m autograder demo
 
-test: $(VENV)/installed sandbox  ## run the tests (real notebooks, real nbgrader)
+test: $(VENV)/installed sandbox postgres  ## run the tests (real notebooks, real nbgrader)
 	$(PY) -m pytest
 
 lab: $(VENV)/installed  ## JupyterLab on the student notebooks

@@ -4,15 +4,14 @@ import logging
 import os
 import shutil
 import sys
-import uuid
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
-from jupyter_core.paths import jupyter_runtime_dir
 
 from . import paths
 from .nbgrader_config import course_config
+from .warm_kernels import WarmKernelManager, server_for
 
 
 def _venv_bin_on_path():
@@ -28,7 +27,7 @@ class Limits:
     cell_seconds: float = 120      # nbgrader's Execute.timeout: then the cell is interrupted
     notebook_seconds: float = 600  # then the kernel and all it started are killed
     memory_mb: int = 2048          # the kernel's address space (a bigger allocation: MemoryError)
-    sandbox: bool = True           # bubblewrap: the grader's files hidden, no network (kernel_launcher)
+    sandbox: bool = True           # bubblewrap: the grader's files hidden, no network (fork_server)
 
 
 def sandbox_available():
@@ -48,30 +47,23 @@ class CourseDir:
         self.config = course_config(self.root, db_url)
         self.config.Execute.timeout = int(limits.cell_seconds)
         self.config.Execute.kernel_name = KERNEL_NAME
-        # unix sockets in a folder of their own, outside the hidden ones: they cross the sandbox
-        self.ipc_dir = Path(jupyter_runtime_dir()) / "optkit-ipc"
-        self.ipc_dir.mkdir(parents=True, exist_ok=True)
+        # kernels forked by a warm server (warm_kernels), talking over unix sockets (they cross the sandbox)
+        self.config.Execute.kernel_manager_class = WarmKernelManager
+        self.config.Execute.shutdown_kernel = "immediate"  # the server kills and wipes it anyway
         self.config.KernelManager.transport = "ipc"
-        # a prefix of this process's own: jupyter_client numbers ipc sockets 1, 2, 3... from it, so two
-        # grading processes sharing a prefix would collide
-        self.config.KernelManager.ip = str(self.ipc_dir / f"kernel-{os.getpid()}-{uuid.uuid4().hex[:8]}")
+        self.config.WarmKernelManager.fork_server = self.fork_server_spec = {
+            "root": str(self.root), "hidden": list(self.hidden), "sandbox": limits.sandbox,
+            "memory_mb": limits.memory_mb, "seconds": limits.notebook_seconds}
         self._install_kernel()
         self._api = None
 
     def _install_kernel(self):
-        """A kernelspec that starts the kernel through kernel_launcher.py, under self.limits."""
+        """The graded kernel's kernelspec: what a forked kernel runs (warm_kernels does the forking)."""
         spec_dir = self.root / "jupyter" / "kernels" / KERNEL_NAME
         spec_dir.mkdir(parents=True, exist_ok=True)
-        launcher = Path(__file__).resolve().parent / "kernel_launcher.py"
-        argv = [sys.executable, str(launcher), "--memory-mb", str(self.limits.memory_mb),
-                "--seconds", str(self.limits.notebook_seconds)]
-        if self.limits.sandbox:
-            argv += ["--sandbox", "--writable", str(self.ipc_dir)]
-            for folder in (str(self.root), str(paths.REPO), *self.hidden):
-                argv += ["--hide", folder]
-        argv += ["--", "-f", "{connection_file}"]
+        argv = [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"]
         (spec_dir / "kernel.json").write_text(json.dumps(
-            {"argv": argv, "display_name": "Python 3 (graded, limited)", "language": "python",
+            {"argv": argv, "display_name": "Python 3 (graded: forked, limited, sandboxed)", "language": "python",
              "interrupt_mode": "message"}, indent=1))  # an interrupt request the kernel itself carries out
         paths_now = os.environ.get("JUPYTER_PATH", "")
         mine = str(self.root / "jupyter")
@@ -96,6 +88,10 @@ class CourseDir:
             if data_file.name in text:
                 shutil.copyfile(data_file, target / data_file.name)
         return target
+
+    def warm_up(self):
+        """Start this process's fork server now (in the background), before the first kernel is needed."""
+        server_for(self.fork_server_spec)
 
     @property
     def api(self):

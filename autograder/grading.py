@@ -89,6 +89,8 @@ def grade(submissions_dir, csv_path, course_dir=None, db_url=None, feedback_dir=
     rows = intake.scan(submissions_dir, sources, assignments) + unused
     feedback_dir = Path(feedback_dir or Path(csv_path).with_name(Path(csv_path).stem + "_feedback"))
     ready = [r for r in rows if r.status == intake.READY]
+    if ready and workers <= 1:
+        course.warm_up()  # the kernel factory starts while the assignments are generated
     for assignment in sorted({r.assignment for r in ready}):
         course.generate(assignment)  # source cells (with hidden tests) into the gradebook
     by_student = {}
@@ -155,6 +157,7 @@ def grade_student(root, db_url, limits, hidden, student, assignment, group, feed
     (``db_url``); see docs/scaling.md.
     """
     course = CourseDir(root, db_url, limits, hidden)
+    course.warm_up()
     _grade_one(course, student, assignment, group, feedback_dir)
     return group
 

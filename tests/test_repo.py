@@ -12,7 +12,7 @@ def _requirements():
 def _environment():
     found = {}
     for line in (paths.REPO / "environment.yml").read_text().splitlines():
-        match = re.match(r"\s*-\s*([A-Za-z0-9_.-]+)=([0-9][^\s#]*)", line)
+        match = re.match(r"\s*-\s*([A-Za-z0-9_.-]+)==?([0-9][^\s#]*)", line)  # conda = or pip ==
         if match and match.group(1) != "python":
             found[match.group(1)] = match.group(2)
     return found

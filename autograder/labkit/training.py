@@ -36,55 +36,66 @@ def flat_views(shapes):
 
 
 class Optimizer:
-    """The course's update rules, applied in place to the flat parameter vector."""
+    """The course's update rules, applied in place to the flat parameter vector.
+
+    Two liberties, both exact in real arithmetic, save passes over the parameters:
+    the running averages are kept without their (1 - beta) factor (``m' = m / (1 - beta1)`` so that
+    ``m' = beta1 m' + g``, likewise ``v'``), the factor going into the scalar step size; and square
+    roots are taken of the running average itself, their scale factors moved into scalars.
+    """
 
     def __init__(self, solver, learning_rate, size):
         if solver not in SOLVERS:
             raise ValueError(f"unknown solver {solver!r}: use one of {', '.join(SOLVERS)}")
         self.solver, self.lr = solver, learning_rate
-        self.state = np.zeros(size)                                   # W_dt (momentum) or W_vt
-        self.m = np.zeros(size) if solver == "adam" else None        # W_mt (Adam)
+        self.state = np.zeros(size)                                   # delta (momentum) or v'
+        self.m = np.zeros(size) if solver == "adam" else None        # m' (Adam)
         self.tmp = np.empty(size)
 
     def step(self, params, grad, t):
-        """params -= delta(grad); ``grad`` is used as scratch."""
+        """params -= delta(grad), with t = the course's ``iter``; ``grad`` is used as scratch."""
         lr, solver, tmp = self.lr, self.solver, self.tmp
         if solver == "sgd":                      # delta = lr g
             grad *= lr
             params -= grad
             return
         if solver == "momentum":                 # delta = gamma delta_prev + lr g, kept for next time
-            state = self.state
-            state *= GAMMA
+            delta = self.state
+            delta *= GAMMA
             grad *= lr
-            state += grad
-            params -= state
+            delta += grad
+            params -= delta
             return
         v = self.state
         np.multiply(grad, grad, out=tmp)
-        if solver == "adagrad":                  # v += g^2
+        if solver == "adagrad":                  # v += g^2; delta = lr g / sqrt(v + eps)
             v += tmp
-        else:                                    # rmsprop and adam: v = beta v + (1 - beta) g^2
-            beta = GAMMA if solver == "rmsprop" else BETA2
-            v *= beta
-            tmp *= 1 - beta
-            v += tmp
-        if solver == "adam":                     # m = b1 m + (1 - b1) g; bias correction with t
-            m = self.m
-            m *= BETA1
-            grad *= 1 - BETA1
-            m += grad
-            np.multiply(v, 1 / (1 - BETA2 ** t), out=tmp)
-            np.sqrt(tmp, out=tmp)
-            tmp += EPSILON                       # delta = lr m_hat / (sqrt(v_hat) + eps)
-            np.divide(m, tmp, out=tmp)
-            tmp *= lr / (1 - BETA1 ** t)
-        else:                                    # delta = lr g / sqrt(v + eps)
             np.add(v, EPSILON, out=tmp)
             np.sqrt(tmp, out=tmp)
             np.divide(grad, tmp, out=tmp)
             tmp *= lr
-        params -= tmp
+            params -= tmp
+        elif solver == "rmsprop":                # v = gamma v + (1 - gamma) g^2; delta = lr g / sqrt(v + eps)
+            v *= GAMMA                           # v' = v / (1 - gamma): v' = gamma v' + g^2
+            v += tmp
+            np.add(v, EPSILON / (1 - GAMMA), out=tmp)   # sqrt(v + eps) = sqrt(1 - gamma) sqrt(v' + eps / (1 - gamma))
+            np.sqrt(tmp, out=tmp)
+            np.divide(grad, tmp, out=tmp)
+            tmp *= lr / np.sqrt(1 - GAMMA)
+            params -= tmp
+        else:                                    # adam: m = b1 m + (1 - b1) g; v = b2 v + (1 - b2) g^2;
+            v *= BETA2                           # delta = lr m_hat / (sqrt(v_hat) + eps), the hats with t
+            v += tmp
+            m = self.m
+            m *= BETA1
+            m += grad
+            # m_hat = c1 m', sqrt(v_hat) = c2 sqrt(v'), so delta = lr c1 / c2 * m' / (sqrt(v') + eps / c2)
+            c1, c2 = (1 - BETA1) / (1 - BETA1 ** t), np.sqrt((1 - BETA2) / (1 - BETA2 ** t))
+            np.sqrt(v, out=tmp)
+            tmp += EPSILON / c2
+            np.divide(m, tmp, out=tmp)
+            tmp *= lr * c1 / c2
+            params -= tmp
 
 
 class Network:

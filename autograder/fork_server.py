@@ -1,0 +1,228 @@
+"""A warm kernel factory: one process that has imported the course's libraries once, and forks a
+fresh IPython kernel for each notebook (run as a script; it imports nothing of ours).
+
+    python fork_server.py --memory-mb M --seconds S --ipc-dir DIR [--sandboxed] [--preload mod,mod]
+
+Started by ``autograder.warm_kernels`` (inside bubblewrap when grading is sandboxed, see
+``sandboxed``); it talks JSON lines on stdin / stdout, one request at a time:
+
+- ``{"op": "fork", "connection": {...}, "argv": [...], "cwd": DIR, "env": {...}}`` -> ``{"pid": N}``: a new kernel,
+  forked from this warm process: its own session, memory capped at M MiB (RLIMIT_AS), killed with
+  everything it started after S seconds;
+- ``{"op": "poll"}`` -> ``{"exit": None | code}``; ``{"op": "signal", "signum": n}`` -> ``{}``;
+- ``{"op": "reset"}`` -> ``{}``: kill every process left from the last kernel (this server is their
+  subreaper, so none escapes by double forking) and wipe what it could write (the sockets' folder;
+  in the sandbox also /tmp and /dev/shm): the next student starts from a clean slate.
+
+Two students never share a kernel: each notebook gets a fresh process, and this server never runs
+student code. It is not dumpable, so a kernel cannot read or write its memory through /proc.
+"""
+import argparse
+import ctypes
+import json
+import os
+import resource
+import select
+import shutil
+import signal
+import sys
+import tempfile
+import time
+
+PR_SET_DUMPABLE, PR_SET_CHILD_SUBREAPER = 4, 36
+PRELOAD = ("numpy", "scipy.special", "matplotlib", "matplotlib.pyplot", "sklearn.datasets",
+           "sklearn.model_selection", "sklearn.preprocessing", "tqdm.auto", "ipykernel.kernelapp")
+
+
+def sandboxed(command, hidden, writable, readable, here):
+    """``command`` wrapped in bubblewrap: the whole file system read-only, each ``hidden`` folder
+    replaced by an empty throwaway one, the folder ``here`` (its working folder) visible read-only,
+    the ``writable`` folders writable, a private /tmp as HOME, no network, its own process and IPC
+    namespaces, no capabilities (not even when the grader runs as root)."""
+    wrap = ["bwrap", "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp",
+            "--unshare-all", "--die-with-parent", "--new-session", "--unsetenv", "JPY_PARENT_PID",
+            "--setenv", "HOME", "/tmp", "--setenv", "MPLCONFIGDIR", "/tmp"]
+    if os.geteuid() == 0:   # bubblewrap keeps root's capabilities: one umount would undo the hiding
+        wrap += ["--cap-drop", "ALL"]
+    for folder in hidden:
+        wrap += ["--tmpfs", folder]
+    python_home = os.path.dirname(os.path.dirname(sys.executable))  # a venv inside a hidden folder
+    if any(python_home.startswith(folder.rstrip("/") + "/") for folder in hidden):
+        wrap += ["--ro-bind", python_home, python_home]
+    wrap += ["--ro-bind", here, here]
+    for folder in writable:
+        wrap += ["--bind", folder, folder]
+    for path in readable:
+        wrap += ["--ro-bind", path, path]
+    return wrap + ["--chdir", here, "--"] + command
+
+
+def _prctl(option, value):
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(option, value, 0, 0, 0)
+    except (OSError, AttributeError):
+        pass
+
+
+def _kernel(request, memory_mb):
+    """In the forked child: become the kernel (never returns)."""
+    try:
+        os.setsid()
+        os.chdir(request["cwd"])
+        for name in [n for n in os.environ if n.startswith("NBGRADER_")]:
+            del os.environ[name]
+        os.environ.update(request.get("env", {}))   # NBGRADER_EXECUTION, from the grader at fork time
+        null = os.open(os.devnull, os.O_RDWR)
+        for fd in (0, 1, 2):
+            os.dup2(null, fd)
+        os.closerange(3, 1 << 16)           # nothing of the server's pipes goes with the kernel
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        limit = memory_mb << 20
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+        fd, connection_file = tempfile.mkstemp(prefix="kernel-", suffix=".json")
+        with os.fdopen(fd, "w") as f:
+            json.dump(request["connection"], f)
+        sys.argv = ["ipykernel_launcher", "-f", connection_file, *request["argv"]]
+        from ipykernel import kernelapp
+        kernelapp.launch_new_instance()
+    finally:
+        os._exit(0)
+
+
+class Server:
+    def __init__(self, args):
+        self.args, self.pid, self.exit, self.deadline = args, None, None, None
+
+    def fork(self, request):
+        self.reset()
+        pid = os.fork()
+        if pid == 0:
+            _kernel(request, self.args.memory_mb)
+        self.pid, self.exit, self.deadline = pid, None, time.monotonic() + self.args.seconds
+        return {"pid": pid}
+
+    def poll(self, _=None):
+        if self.pid is not None and self.exit is None:
+            done, status = os.waitpid(self.pid, os.WNOHANG)
+            if done:
+                self.exit = os.waitstatus_to_exitcode(status)
+        return {"exit": self.exit if self.pid is not None else 0}
+
+    def signal(self, request):
+        if self.pid is not None and self.exit is None:
+            try:
+                os.killpg(self.pid, request["signum"])
+            except OSError:
+                pass
+        return {}
+
+    def expire(self):
+        """Past its deadline, the kernel and all it started are killed."""
+        if self.pid is not None and self.exit is None and time.monotonic() > self.deadline:
+            sys.stderr.write(f"fork_server: the notebook ran out of its {self.args.seconds:g} s\n")
+            self._kill_descendants()
+            self.poll()
+
+    def _descendants(self):
+        children, me = {}, os.getpid()
+        for name in os.listdir("/proc"):
+            if name.isdigit():
+                try:
+                    with open(f"/proc/{name}/stat") as f:
+                        parent = int(f.read().rsplit(")", 1)[1].split()[1])
+                except (OSError, IndexError, ValueError):
+                    continue
+                children.setdefault(parent, []).append(int(name))
+        found, todo = [], [me]
+        while todo:
+            for child in children.get(todo.pop(), []):
+                found.append(child)
+                todo.append(child)
+        return found
+
+    def _kill_descendants(self):
+        for _ in range(100):
+            pids = self._descendants()
+            if not pids:
+                return
+            for pid in pids:
+                try:
+                    os.kill(pid, signal.SIGKILL)
+                except OSError:
+                    pass
+            self._reap()
+            time.sleep(0.01)
+
+    def _reap(self):
+        while True:
+            try:
+                pid, status = os.waitpid(-1, os.WNOHANG)
+            except ChildProcessError:
+                return
+            if pid == 0:
+                return
+            if pid == self.pid and self.exit is None:
+                self.exit = os.waitstatus_to_exitcode(status)
+
+    def reset(self, _=None):
+        self._kill_descendants()
+        self._reap()
+        wipe = [self.args.ipc_dir] + (["/tmp", "/dev/shm"] if self.args.sandboxed else [])
+        for folder in wipe:
+            for name in os.listdir(folder) if os.path.isdir(folder) else []:
+                path = os.path.join(folder, name)
+                try:
+                    if os.path.isdir(path) and not os.path.islink(path):
+                        shutil.rmtree(path, ignore_errors=True)
+                    else:
+                        os.unlink(path)
+                except OSError:
+                    pass
+        self.pid = self.exit = self.deadline = None
+        return {}
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--memory-mb", type=int, required=True)
+    parser.add_argument("--seconds", type=float, required=True)
+    parser.add_argument("--ipc-dir", required=True)
+    parser.add_argument("--sandboxed", action="store_true", help="alone in its sandbox: wipe /tmp too")
+    parser.add_argument("--preload", default=",".join(PRELOAD))
+    args = parser.parse_args(argv)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)   # Ctrl-C is the grader's business
+    os.environ.setdefault("MPLBACKEND", "module://matplotlib_inline.backend_inline")  # as ipykernel sets it
+    started = time.monotonic()
+    for module in filter(None, args.preload.split(",")):
+        try:
+            __import__(module)
+        except Exception:  # noqa: BLE001 - a module the kernel will not have preloaded
+            pass
+    _prctl(PR_SET_DUMPABLE, 0)
+    _prctl(PR_SET_CHILD_SUBREAPER, 1)
+    server, out = Server(args), sys.stdout
+    out.write(json.dumps({"ready": True, "seconds": round(time.monotonic() - started, 3)}) + "\n")
+    out.flush()
+    operations = {"fork": server.fork, "poll": server.poll, "signal": server.signal, "reset": server.reset}
+    pending = b""
+    while True:
+        readable, _, _ = select.select([0], [], [], 0.2)
+        server.expire()
+        if not readable:
+            continue
+        chunk = os.read(0, 1 << 16)
+        if not chunk:                       # the grader is gone
+            server.reset()
+            return 0
+        pending += chunk
+        while b"\n" in pending:
+            line, pending = pending.split(b"\n", 1)
+            request = json.loads(line)
+            out.write(json.dumps(operations[request["op"]](request)) + "\n")
+            out.flush()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,243 @@
+"""Warm kernels: each notebook gets a fresh kernel forked from a process that has already imported
+numpy, scipy, scikit-learn, matplotlib and ipykernel (``fork_server.py``), so grading does not pay
+a Python start-up and those imports per notebook.
+
+nbgrader's Execute preprocessor starts kernels through jupyter_client; the kit configures it with
+``WarmKernelManager``, whose ``ForkProvisioner`` asks the grading process's fork server for a new
+kernel instead of starting a new Python (jupyter_client's provisioner interface). One fork server
+per grading process, in its own sandbox; it is started in the background, restarted if it dies, and
+stopped when the process exits.
+
+The kernel's working folder: the server's sandbox can only see one folder of the course directory,
+its *slot*; the files of the notebook's folder (labkit/, data) are linked into the slot before the
+kernel starts and removed after it stops, with everything else that kernel could write.
+"""
+import atexit
+import json
+import os
+import select
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from pathlib import Path
+
+from jupyter_client.manager import AsyncKernelManager
+from jupyter_client.provisioning.local_provisioner import LocalProvisioner
+from jupyter_core.paths import jupyter_runtime_dir
+from traitlets import Dict
+
+from . import paths
+from .fork_server import sandboxed
+
+SERVER_SCRIPT = Path(__file__).resolve().with_name("fork_server.py")
+START_SECONDS, REPLY_SECONDS = 120, 30
+# the environment a kernel gets from the grader at fork time (the rest is the server's, set at its
+# start: HOME and MPLCONFIGDIR in the sandbox): NBGRADER_EXECUTION=autograde, set by nbgrader
+FORWARDED_ENV = ("NBGRADER_",)
+
+
+class ServerGone(RuntimeError):
+    """The fork server died or stopped answering (its current kernel is lost with it)."""
+
+
+class ForkServer:
+    """The grader's end of one ``fork_server.py`` process; ``spec``: root (the course directory),
+    hidden (more folders to hide), sandbox, memory_mb, seconds."""
+
+    def __init__(self, spec):
+        self.spec = spec
+        tag = f"{os.getpid()}-{uuid.uuid4().hex[:8]}"
+        self.ipc_dir = Path(jupyter_runtime_dir()) / "optkit-ipc" / tag
+        self.slot = Path(spec["root"]) / "kernel-slots" / tag
+        self.ipc_dir.mkdir(parents=True)
+        self.slot.mkdir(parents=True)
+        self.process, self.error, self._buffer = None, None, b""
+        self._ready, self._lock = threading.Event(), threading.Lock()
+        # started from this thread: bubblewrap's --die-with-parent follows the thread that started it
+        self.process = subprocess.Popen(self.command(), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                        cwd=self.slot, start_new_session=True)
+        threading.Thread(target=self._wait_until_ready, daemon=True).start()  # imports take a second or two
+
+    def command(self):
+        argv = [sys.executable, str(SERVER_SCRIPT), "--memory-mb", str(self.spec["memory_mb"]),
+                "--seconds", str(self.spec["seconds"]), "--ipc-dir", str(self.ipc_dir)]
+        if not self.spec["sandbox"]:
+            return argv
+        hidden = [self.spec["root"], str(paths.REPO), *self.spec["hidden"], jupyter_runtime_dir()]
+        return sandboxed(argv + ["--sandboxed"], hidden, writable=[str(self.ipc_dir)],
+                         readable=[str(SERVER_SCRIPT)], here=str(self.slot))
+
+    def _wait_until_ready(self):
+        try:
+            hello = self._read_line(START_SECONDS)
+            if not hello.get("ready"):
+                raise ServerGone(f"the fork server did not start: {hello}")
+        except Exception as exc:  # noqa: BLE001 - reported to whoever asks for a kernel
+            self.error = exc
+        self._ready.set()
+
+    def _read_line(self, seconds):
+        deadline = time.monotonic() + seconds
+        fd = self.process.stdout.fileno()
+        while b"\n" not in self._buffer:
+            left = deadline - time.monotonic()
+            if left <= 0 or not select.select([fd], [], [], left)[0]:
+                raise ServerGone("the fork server does not answer")
+            chunk = os.read(fd, 1 << 16)
+            if not chunk:
+                raise ServerGone("the fork server has exited")
+            self._buffer += chunk
+        line, self._buffer = self._buffer.split(b"\n", 1)
+        return json.loads(line)
+
+    def call(self, op, **request):
+        """One request, one reply; ServerGone (and the server stopped) if it cannot answer."""
+        self._ready.wait()
+        if self.error is not None:
+            raise ServerGone(str(self.error))
+        with self._lock:
+            try:
+                self.process.stdin.write(json.dumps(dict(request, op=op)).encode() + b"\n")
+                self.process.stdin.flush()
+                return self._read_line(REPLY_SECONDS)
+            except (OSError, ValueError, ServerGone) as exc:
+                self.error = exc
+                self.close()
+                raise ServerGone(str(exc)) from None
+
+    def alive(self):
+        return self.error is None and (self.process is None or self.process.poll() is None)
+
+    def fill_slot(self, folder):
+        """The files of ``folder`` (the notebook's) into the slot, linked where possible."""
+        self.empty_slot()
+        shutil.copytree(folder, self.slot, dirs_exist_ok=True, copy_function=_link_or_copy,
+                        ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
+
+    def empty_slot(self):
+        """Empty the slot (not remove it: the sandbox holds it mounted)."""
+        for entry in self.slot.iterdir() if self.slot.exists() else []:
+            if entry.is_dir() and not entry.is_symlink():
+                shutil.rmtree(entry, ignore_errors=True)
+            else:
+                entry.unlink(missing_ok=True)
+
+    def close(self):
+        if self.process is not None and self.process.poll() is None:
+            try:
+                os.killpg(self.process.pid, signal.SIGKILL)
+            except OSError:
+                pass
+            self.process.wait()
+        shutil.rmtree(self.ipc_dir, ignore_errors=True)
+        shutil.rmtree(self.slot, ignore_errors=True)
+
+
+def _link_or_copy(source, target):
+    try:
+        os.link(source, target)
+    except OSError:
+        shutil.copy2(source, target)
+
+
+_servers = {}
+
+
+def server_for(spec):
+    """This process's fork server for ``spec``, started (in the background) if needed."""
+    key = json.dumps(spec, sort_keys=True)
+    server = _servers.get(key)
+    if server is None or not server.alive():
+        if server is not None:
+            server.close()
+        server = _servers[key] = ForkServer(spec)
+    return server
+
+
+@atexit.register
+def _close_all():
+    for server in _servers.values():
+        server.close()
+    _servers.clear()
+
+
+class ForkProvisioner(LocalProvisioner):
+    """jupyter_client's local provisioner, except that the kernel process comes from the fork server."""
+
+    server = None
+    remote_pid = None
+
+    @property
+    def has_process(self):
+        return self.remote_pid is not None
+
+    async def launch_kernel(self, cmd, **kwargs):
+        self.server = self.parent.server
+        argv = cmd[cmd.index("-f") + 2:]  # the kernelspec's argv ends with -f {connection_file}
+        connection = json.loads(Path(self.parent.connection_file).read_text())
+        self.cwd = kwargs.get("cwd") or os.getcwd()
+        self.server.fill_slot(self.cwd)
+        environment = {k: v for k, v in (kwargs.get("env") or os.environ).items() if k.startswith(FORWARDED_ENV)}
+        reply = self.server.call("fork", connection=connection, argv=argv, cwd=str(self.server.slot),
+                                 env=environment)
+        self.remote_pid = self.pid = reply["pid"]
+        return self.connection_info
+
+    async def poll(self):
+        if self.remote_pid is None:
+            return 0
+        try:
+            return self.server.call("poll")["exit"]
+        except ServerGone:
+            return -signal.SIGKILL
+
+    async def wait(self):
+        while (code := await self.poll()) is None:
+            await _sleep(0.05)
+        self.remote_pid = None
+        return code
+
+    async def send_signal(self, signum):
+        if self.remote_pid is not None:
+            try:
+                self.server.call("signal", signum=int(signum))
+            except ServerGone:
+                pass
+
+    async def kill(self, restart=False):
+        await self.send_signal(signal.SIGKILL)
+
+    async def terminate(self, restart=False):
+        await self.send_signal(signal.SIGTERM)
+
+    async def cleanup(self, restart=False):
+        if self.server is not None:
+            try:
+                self.server.call("reset")  # every process of this kernel gone, its files wiped
+            except ServerGone:
+                pass
+            self.server.empty_slot()
+        self.remote_pid = None
+
+
+async def _sleep(seconds):
+    import asyncio
+    await asyncio.sleep(seconds)
+
+
+class WarmKernelManager(AsyncKernelManager):
+    """An AsyncKernelManager whose kernels are forked by this process's fork server."""
+
+    fork_server = Dict(config=True, help="fork server spec: root, hidden, sandbox, memory_mb, seconds")
+
+    async def _async_pre_start_kernel(self, **kw):
+        self.server = server_for(self.fork_server)
+        self.ip = str(self.server.ipc_dir / "kernel")  # unix sockets in the server's own folder
+        if self.provisioner is None:
+            self.kernel_id = self.kernel_id or kw.pop("kernel_id", str(uuid.uuid4()))
+            self.provisioner = ForkProvisioner(kernel_id=self.kernel_id, kernel_spec=self.kernel_spec, parent=self)
+        return await super()._async_pre_start_kernel(**kw)
