@@ -10,7 +10,7 @@ from nbgrader.preprocessors import (AssignLatePenalties, CheckCellMetadata, Clea
                                     GetGrades, IgnorePattern, LimitOutput, SaveAutoGrades)
 from traitlets.config import Config
 
-from .preprocessors import DecideFromTraces
+from .preprocessors import AwardExtraCredit, DecideFromTraces
 
 COURSE_ID = "optimizers-course"
 
@@ -26,8 +26,10 @@ def course_config(root, db_url=None):
     c.Autograde.autograde_preprocessors = [
         Execute, IgnorePattern, ClearMetadataPreprocessor, LimitOutput,
         DecideFromTraces,  # the verdicts, decided here and not in the student's kernel
-        SaveAutoGrades, AssignLatePenalties, CheckCellMetadata,
+        SaveAutoGrades,
+        AwardExtraCredit,  # extra-credit tests: their points on top of the total
+        AssignLatePenalties, CheckCellMetadata,
     ]
-    c.DecideFromTraces.source_directory = str(root / "source")
+    c.DecideFromTraces.source_directory = c.AwardExtraCredit.source_directory = str(root / "source")
     c.GenerateFeedback.preprocessors = [ClearHiddenTests, GetGrades, CSSHTMLHeaderPreprocessor]
     return c

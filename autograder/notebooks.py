@@ -21,6 +21,15 @@ def test_cells(nb):
     return {nbgrader_meta(c)["grade_id"]: c for c in nb.cells if is_test_cell(c)}
 
 
+EXTRA_CREDIT_KEY = "optkit_extra_credit"  # test-cell metadata in the source: points on top of the total
+
+
+def extra_credit(nb):
+    """{grade_id: points} of the notebook's extra-credit tests (nbgrader points 0, ours on top)."""
+    return {g: float(c.metadata[EXTRA_CREDIT_KEY]) for g, c in test_cells(nb).items()
+            if c.get("metadata", {}).get(EXTRA_CREDIT_KEY)}
+
+
 def solution_cells(nb):
     """{grade_id: cell} of the notebook's solution cells, in order."""
     return {nbgrader_meta(c)["grade_id"]: c for c in nb.cells if nbgrader_meta(c).get("solution")}

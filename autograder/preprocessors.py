@@ -10,6 +10,7 @@ functions in the student's kernel never reach this decision.
 import os
 
 import nbformat
+from nbgrader.api import Gradebook
 from nbgrader.preprocessors import NbGraderPreprocessor
 from traitlets import Unicode
 
@@ -103,3 +104,27 @@ class DecideFromTraces(NbGraderPreprocessor):
         cell.outputs = verdict_outputs(passed, message)
         cell.metadata[VERDICT_KEY] = {"passed": passed, "message": message}
         return cell, resources
+
+
+class AwardExtraCredit(NbGraderPreprocessor):
+    """After SaveAutoGrades: an extra-credit test (0 nbgrader points; its points in the source cell's
+    ``optkit_extra_credit`` metadata) that passed gets those points as nbgrader's ``extra_credit``,
+    so they count in the score and not in the maximum. Decided from the verdict DecideFromTraces
+    left, with the points read from the instructor's source notebook, never from the submission."""
+
+    source_directory = Unicode("", help="The course's source/ directory").tag(config=True)
+
+    def preprocess(self, nb, resources):
+        info = resources["nbgrader"]
+        source = os.path.join(self.source_directory, info["assignment"], info["notebook"] + ".ipynb")
+        extra = notebooks.extra_credit(notebooks.read(source))
+        if not extra:
+            return nb, resources
+        passed = {notebooks.nbgrader_meta(c)["grade_id"]: c.metadata.get(VERDICT_KEY, {}).get("passed", False)
+                  for c in nb.cells if notebooks.is_test_cell(c)}
+        with Gradebook(info["db_url"]) as gradebook:
+            for grade_id, points in extra.items():
+                grade = gradebook.find_grade(grade_id, info["notebook"], info["assignment"], info["student"])
+                grade.extra_credit = points if passed.get(grade_id) else 0.0
+            gradebook.db.commit()
+        return nb, resources

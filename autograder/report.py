@@ -46,6 +46,7 @@ def score_rows(course, rows, sources):
                 else:
                     entry["status"] = "tampered" if any(n.startswith("tampered") for n in row.notes) else "graded"
                     entry["score"], entry["max_score"] = submission.score, submission.max_score
+                    entry["extra"] = sum(grade.extra_credit or 0.0 for grade in submission.grades)
                     for grade in submission.grades:
                         if grade.name in points:
                             entry[grade.name] = grade.score
@@ -68,8 +69,11 @@ def format_table(table):
     """A plain-text score table, with where each submission lost points."""
     width = max([len("student")] + [len(e["student_id"]) for e in table])
     lines = [f"{'student':<{width}}  {'assignment':<16} {'score':>11}  status"]
+    # (a score above its maximum holds extra credit: tests worth points on top of the total)
     for entry in table:
         score = f"{entry['score']:g} / {entry['max_score']:g}" if entry["max_score"] != "" else "-"
+        if entry.get("extra"):
+            score += f" (incl. {entry['extra']:g} extra credit)"
         lines.append(f"{entry['student_id']:<{width}}  {entry['assignment']:<16} {score:>11}  {entry['status']}")
         if entry["message"]:
             lines.append(f"{'':<4}{entry['message']}")

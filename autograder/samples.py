@@ -58,6 +58,13 @@ MISTAKES = {"lab3_optimizers": {
         "sgd multiplies the gradient in place (W_grad *= alpha)",
         {"my_optimizer": [("W_dlt = alpha * W_grad\n", "W_grad *= alpha\n        W_dlt = W_grad\n"),
                           ("B_dlt = alpha * B_grad\n", "B_grad *= alpha\n        B_dlt = B_grad\n")]}),
+    "nesterov_steps_by_velocity": (
+        "NAG steps by the new velocity itself (that is momentum), without the look-ahead",
+        {"my_optimizer": [("        opt.B_dt = gamma * opt.B_dt + alpha * B_grad\n"
+                           "        W_dlt = gamma * opt.W_dt + alpha * W_grad\n"
+                           "        B_dlt = gamma * opt.B_dt + alpha * B_grad\n",
+                           "        opt.B_dt = gamma * opt.B_dt + alpha * B_grad\n"
+                           "        W_dlt = opt.W_dt\n        B_dlt = opt.B_dt\n")]}),
     "minibatch_remainder_dropped": (
         "create_mini_batches drops the remaining rows",
         {"create_mini_batches": [("if data.shape[0] % batch_size != 0:", "if False:")]}),
@@ -108,6 +115,31 @@ MISTAKES = {"lab3_optimizers": {
         "my_predict returns floats",
         {"my_loss_predict": [("return np.argmax(my_forward(layers, X)[2], axis=1)",
                               "return np.argmax(my_forward(layers, X)[2], axis=1).astype(float)")]}),
+}, "lab4_regularization": {
+    "l2_penalty_without_half": (
+        "the L2 penalty without the 1/2 (lam times the sum of squares)",
+        {"l2_penalty": [("return float(lam / 2 * total)", "return float(lam * total)")]}),
+    "l2_biases_decayed": (
+        "weight decay applied to the biases too",
+        {"l2_penalty": [("return [(dW + lam * lyr.wegt, db) for", "return [(dW + lam * lyr.wegt, db + lam * lyr.bias) for")]}),
+    "l2_gradients_in_place": (
+        "l2_gradients adds lam * W to the gradients passed in (+=)",
+        {"l2_penalty": [("    return [(dW + lam * lyr.wegt, db) for lyr, (dW, db) in zip(layers, grads)]",
+                         "    for lyr, (dW, db) in zip(layers, grads):\n        dW += lam * lyr.wegt\n"
+                         "    return grads")]}),
+    "dropout_not_inverted": (
+        "dropout as seed 003 writes it: no scaling in training, times (1 - p) at test time",
+        {"myDropout": [("        if not train_flag:\n            return a\n",
+                        "        if not train_flag:\n            return a * (1.0 - self.drop_rate)\n"),
+                       ("(np.random.rand(*a.shape) > self.drop_rate) / (1.0 - self.drop_rate)",
+                        "(np.random.rand(*a.shape) > self.drop_rate) * 1.0")]}),
+    "dropout_keeps_drop_rate": (
+        "drop_rate used as the fraction kept",
+        {"myDropout": [("np.random.rand(*a.shape) > self.drop_rate", "np.random.rand(*a.shape) < self.drop_rate")]}),
+    "dropout_new_mask_in_backward": (
+        "backward draws a new mask instead of using the forward's",
+        {"myDropout": [("        return dout * self.mask\n",
+                        "        return dout * (np.random.rand(*dout.shape) > self.drop_rate) / (1.0 - self.drop_rate)\n")]}),
 }}
 
 

@@ -47,11 +47,12 @@ def answers(assignment, sources=None, edits=None, extra=None):
     return make
 
 
-def assert_verdict(row, expected, points):
-    """A CSV row has the expected (status, lost tests): 0 for those, full points for the others."""
+def assert_verdict(row, expected, points, extra=()):
+    """A CSV row has the expected (status, lost tests): 0 for those, full points for the others;
+    ``extra``: the extra-credit tests (in the score, not in the maximum)."""
     status, lost = expected
     assert row["status"] == status, row
     for test, full in points.items():
         assert float(row[test]) == (0 if test in lost else full), (test, row)
     assert float(row["score"]) == sum(points.values()) - sum(points[t] for t in lost), row
-    assert float(row["max_score"]) == sum(points.values()), row
+    assert float(row["max_score"]) == sum(p for t, p in points.items() if t not in extra), row

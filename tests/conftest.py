@@ -11,11 +11,13 @@ import pytest
 
 import submissions_lab2
 import submissions_lab3
+import submissions_lab4
 from autograder import notebooks, paths
 from autograder.grading import grade
 from catalogue import LIMITS
 
-CATALOGUES = {"lab2_forward_backward": submissions_lab2, "lab3_optimizers": submissions_lab3}
+CATALOGUES = {"lab2_forward_backward": submissions_lab2, "lab3_optimizers": submissions_lab3,
+              "lab4_regularization": submissions_lab4}
 
 
 def _notebook(folder, assignment):
@@ -78,3 +80,8 @@ def graded(tmp_path_factory):
 @pytest.fixture(scope="session")
 def graded_lab2(tmp_path_factory):
     return graded_run("lab2_forward_backward", tmp_path_factory)
+
+
+@pytest.fixture(scope="session")
+def graded_lab4(tmp_path_factory):
+    return graded_run("lab4_regularization", tmp_path_factory)

@@ -12,7 +12,8 @@ from autograder.labkit.checks import TRACE_MIME
 
 ASSIGNMENT = NOTEBOOK = "lab3_optimizers"
 POINTS = {"test_create_mini_batches": 3, "test_myOptParam": 1, "test_sgd": 1, "test_momentum": 2,
-          "test_adagrad": 2, "test_rmsprop": 2, "test_adam": 3}
+          "test_adagrad": 2, "test_rmsprop": 2, "test_adam": 3, "test_nesterov": 1}
+EXTRA = ("test_nesterov",)  # extra credit: its point on top of the 14
 ALL_TESTS = list(POINTS)
 
 # ---------------------------------------------------------------- right answers, written differently
@@ -33,6 +34,13 @@ def my_optimizer(lyr, opt, W_grad, B_grad, solver='sgd', learning_rate=0.01, ite
         opt.W_dt = 0.9 * opt.W_dt + learning_rate * W_grad
         opt.B_dt = 0.9 * opt.B_dt + learning_rate * B_grad
         W_dlt, B_dlt = opt.W_dt, opt.B_dt
+    elif solver == 'nesterov':
+        W_velocity = 0.9 * opt.W_dt + learning_rate * W_grad
+        B_velocity = 0.9 * opt.B_dt + learning_rate * B_grad
+        W_dlt = 0.9 * W_velocity + learning_rate * W_grad
+        B_dlt = 0.9 * B_velocity + learning_rate * B_grad
+        opt.W_dt[...] = W_velocity                   # stored in place, after use
+        opt.B_dt[...] = B_velocity
     elif solver == 'adagrad':
         opt.W_vt += W_grad ** 2                      # in place
         opt.B_vt += B_grad ** 2
@@ -225,6 +233,7 @@ _MISTAKE_LOSES = {
     "minibatch_remainder_dropped": ["test_create_mini_batches"],
     "minibatch_shuffles_x_and_y_apart": ["test_create_mini_batches"],
     "optparam_shared_array": ["test_myOptParam"],
+    "nesterov_steps_by_velocity": ["test_nesterov"],
 }
 OPTIMIZER_TESTS = ["test_sgd", "test_momentum", "test_adagrad", "test_rmsprop", "test_adam"]
 EXPECTED = {

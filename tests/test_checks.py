@@ -42,7 +42,7 @@ def test_handout_checks_pass_with_the_reference(ref, capsys):
 
 
 CASES = [dict(solver=s, seed=40 + i, calls=[(0.05, 1), (0.3, 1), (1.7, 2), (0.01, 3), (0.5, 7)])
-         for i, s in enumerate(checks.SOLVERS)]
+         for i, s in enumerate(checks.SOLVERS + checks.EXTRA_SOLVERS)]
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c["solver"] for c in CASES])
@@ -83,7 +83,19 @@ MISTAKES = {  # solver -> (replacement my_optimizer branch behaviour, words the 
         setattr(o, "W_vt", 0.99 * o.W_vt + 0.01 * W * W), setattr(o, "B_vt", 0.99 * o.B_vt + 0.01 * B * B),
         lr * o.W_mt / (np.sqrt(o.W_vt) + 1e-8), lr * o.B_mt / (np.sqrt(o.B_vt) + 1e-8))[4:]),
     "sgd": ("learning_rate argument", lambda o, W, B, lr, it: (0.01 * W, 0.01 * B)),
+    "nesterov": ("look", lambda o, W, B, lr, it: (  # steps by the new velocity: that is momentum
+        setattr(o, "W_dt", 0.9 * o.W_dt + lr * W), setattr(o, "B_dt", 0.9 * o.B_dt + lr * B), o.W_dt, o.B_dt)[2:]),
 }
+
+
+def test_the_visible_nesterov_check_follows_the_formulas(ref, capsys):
+    assert checks.self_check_nesterov(ref["my_optimizer"], ref["myOptParam"], ref["myDenseLayer"]).passed
+
+    def momentum_instead(lyr, opt, W_grad, B_grad, solver='sgd', learning_rate=0.01, iter=1):
+        return ref["my_optimizer"](lyr, opt, W_grad, B_grad, "momentum", learning_rate, iter)
+
+    verdict = checks.self_check_nesterov(momentum_instead, ref["myOptParam"], ref["myDenseLayer"])
+    assert not verdict.passed and "look" in verdict.message
 
 
 @pytest.mark.parametrize("solver", sorted(MISTAKES))

@@ -2,12 +2,12 @@
 import pytest
 
 import catalogue
-from submissions_lab3 import ASSIGNMENT, EXPECTED, POINTS
+from submissions_lab3 import ASSIGNMENT, EXPECTED, EXTRA, POINTS
 
 
 @pytest.mark.parametrize("student", sorted(EXPECTED))
 def test_each_submission_gets_its_expected_scores(graded, student):
-    catalogue.assert_verdict(graded["rows"][student], EXPECTED[student], POINTS)
+    catalogue.assert_verdict(graded["rows"][student], EXPECTED[student], POINTS, EXTRA)
 
 
 def test_the_csv_has_a_row_for_everything_found(graded):

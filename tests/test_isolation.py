@@ -59,7 +59,7 @@ def test_student_code_sees_nothing_of_the_grader(tmp_path, release_nb, solution_
     catalogue.right("lab3_optimizers")(originals / "other", release_nb, solution_nb)
     table = grade(originals, tmp_path / "grades.csv", course_dir=course, limits=catalogue.LIMITS, log=lambda m: None)
     server.close()
-    assert {e["student_id"]: e["score"] for e in table} == {"other": 14, "snoop": 14}  # still graded right
+    assert {e["student_id"]: e["score"] for e in table} == {"other": 15, "snoop": 15}  # still graded right
     graded = notebooks.read(course / "autograded" / "snoop" / "lab3_optimizers" / "lab3_optimizers.ipynb")
     printed = "".join(o.get("text", "") for c in graded.cells for o in c.get("outputs", []))
     snoop = json.loads(printed.split("SNOOP ")[1].splitlines()[0])
@@ -118,8 +118,8 @@ def test_nothing_passes_from_one_student_to_the_next(tmp_path, release_nb, solut
     table = grade(originals, tmp_path / "grades.csv", course_dir=course, limits=catalogue.LIMITS, workers=1,
                   log=lambda m: None)
     scores = {e["student_id"]: (e["score"], e["status"]) for e in table}
-    assert scores["a_leaves_traces"] == (14, "graded") and scores["b_looks_for_traces"] == (14, "graded")
-    assert scores["d_after_the_killer"] == (14, "graded"), scores   # the batch goes on with a new server
+    assert scores["a_leaves_traces"] == (15, "graded") and scores["b_looks_for_traces"] == (15, "graded")
+    assert scores["d_after_the_killer"] == (15, "graded"), scores   # the batch goes on with a new server
     graded = notebooks.read(course / "autograded" / "b_looks_for_traces" / "lab3_optimizers" / "lab3_optimizers.ipynb")
     printed = "".join(o.get("text", "") for c in graded.cells for o in c.get("outputs", []))
     traces = json.loads(printed.split("TRACES ")[1].splitlines()[0])

@@ -34,7 +34,7 @@ def rows(tmp_path_factory, release_nb, solution_nb):
 
 def test_an_interrupted_loop_costs_nothing_else(rows):
     assert rows["endless_loop"]["status"] == "graded"
-    assert float(rows["endless_loop"]["score"]) == 14
+    assert float(rows["endless_loop"]["score"]) == 15
     assert "interrupted" in rows["endless_loop"]["message"]
 
 
@@ -58,11 +58,11 @@ def test_no_process_outlives_its_notebook(rows):
 def test_a_huge_allocation_raises_memory_error(rows):
     assert rows["huge_allocation"]["status"] == "graded"
     assert "MemoryError" in rows["huge_allocation"]["message"]
-    assert float(rows["huge_allocation"]["score"]) == 14  # its functions were defined before
+    assert float(rows["huge_allocation"]["score"]) == 15  # its functions were defined before
 
 
 def test_the_batch_goes_on(rows):
-    assert rows["zz_right"]["status"] == "graded" and float(rows["zz_right"]["score"]) == 14
+    assert rows["zz_right"]["status"] == "graded" and float(rows["zz_right"]["score"]) == 15
 
 
 def test_a_notebook_over_its_total_time_is_stopped(tmp_path, release_nb, solution_nb):

@@ -43,8 +43,8 @@ def test_a_zip_is_graded_and_every_file_gets_a_row(tmp_path, release_nb, solutio
         rows = list(csv.DictReader(handle))
     graded = {r["student_id"]: r for r in rows if r["status"] == "graded"}
     assert set(graded) == {"parkjisoo", "20231234"}
-    assert float(graded["parkjisoo"]["score"]) == float(graded["parkjisoo"]["max_score"]) == 14  # the later file
-    assert float(graded["20231234"]["score"]) == 14
+    assert float(graded["parkjisoo"]["score"]) == 15 and float(graded["parkjisoo"]["max_score"]) == 14  # the later
+    assert float(graded["20231234"]["score"]) == 15  # all right: 14 + 1 extra credit
     others = [r for r in rows if r["status"] != "graded"]
     assert sorted(r["status"] for r in others) == ["superseded", "unrecognised file", "unrecognised file"]
     messages = " ".join(r["message"] for r in others)

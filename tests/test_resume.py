@@ -26,7 +26,7 @@ def test_an_interrupted_run_resumes_and_matches_a_clean_run(tmp_path, release_nb
     with pytest.raises(KeyboardInterrupt):
         grade(tmp_path / "submitted", csv_path, course_dir=tmp_path / "course", limits=catalogue.LIMITS, log=interrupt_at_the_second)
     partial = csv_path.read_text()
-    assert "ann,lab3_optimizers,lab3_optimizers,14,14,graded" in partial
+    assert "ann,lab3_optimizers,lab3_optimizers,15,14,graded" in partial
     assert partial.count(",interrupted,") == 2
 
     messages = []
@@ -43,7 +43,7 @@ def test_an_interrupted_run_resumes_and_matches_a_clean_run(tmp_path, release_nb
     messages.clear()
     grade(tmp_path / "submitted", csv_path, course_dir=tmp_path / "course", limits=catalogue.LIMITS, log=messages.append)
     assert messages[2] == "[3/3] grading cho / lab3_optimizers"
-    assert "cho,lab3_optimizers,lab3_optimizers,14,14,graded" in csv_path.read_text()
+    assert "cho,lab3_optimizers,lab3_optimizers,15,14,graded" in csv_path.read_text()
 
 
 def test_parallel_grading_gives_the_serial_results(tmp_path, release_nb, solution_nb):

@@ -7,9 +7,9 @@ from nbclient import NotebookClient
 from autograder import notebooks
 from autograder.course import CourseDir
 
-LABS = ["lab2_forward_backward", "lab3_optimizers"]
+LABS = ["lab2_forward_backward", "lab3_optimizers", "lab4_regularization"]
 FIGURE_CELLS = {"lab2_forward_backward": ["train_run", "histograms", "init_curves"],
-                "lab3_optimizers": ["plot_losses", "sample_digits"]}
+                "lab3_optimizers": ["plot_losses", "sample_digits"], "lab4_regularization": ["curves"]}
 
 
 def _stdout(cell):
@@ -42,6 +42,7 @@ def test_solution_runs_and_every_visible_check_passes(executed, lab):
         assert not [o for o in cell.outputs if o.output_type == "error"], grade_id
     checked = [g for g, c in cells.items() if "test passed." in _stdout(c)]
     visible = [g for g in cells if g and g.startswith("check_")]
+    visible = visible or [g for g in cells if g and g.startswith("test_")]  # Lab 4: its test cells check visibly
     assert visible and set(visible) <= set(checked), (visible, checked)
     assert not [g for g, c in cells.items() if "test failed" in _stdout(c)]
 
@@ -69,5 +70,9 @@ def test_the_lecture_run_trains_and_draws_with_few_epochs(tmp_path, monkeypatch,
         table = _stdout(cells["accuracy_table"])
         for solver in ("sgd", "momentum", "adagrad", "rmsprop", "adam"):
             assert f"\n{solver} " in "\n" + table, table
+    elif lab == "lab4_regularization":
+        table = _stdout(cells["experiment"])
+        for name in ("none", "L2", "dropout", "L2 + dropout"):
+            assert f"\n{name} " in "\n" + table, table
     else:
         assert "after 3 epochs" in _stdout(cells["train_run"])

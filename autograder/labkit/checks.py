@@ -13,17 +13,19 @@ the trace; the grader runs the same probe with the reference solution in its own
 judges there. Nothing printed, patched or caught in the notebook can change a verdict.
 
 Modules: ``trace`` (the shared machinery and the tolerance), ``minibatch_checks`` and
-``optimizer_checks`` (the optimizers lab), ``network_checks`` (the forward/backward lab).
+``optimizer_checks`` (the optimizers lab), ``network_checks`` (the forward/backward lab),
+``regularization_checks`` (the weight decay and dropout lab).
 """
-from . import minibatch_checks, network_checks, optimizer_checks
+from . import minibatch_checks, network_checks, optimizer_checks, regularization_checks
 from .network_checks import check_activations, check_dense_layer, check_forward, check_init, check_loss_predict
 from .minibatch_checks import handout_minibatch_check, self_check_minibatches, trace_minibatches
-from .optimizer_checks import (SOLVERS, handout_optimizer_check, self_check_optparam, trace_optimizer,
-                               trace_optparam, trace_unknown_solver)
+from .optimizer_checks import (EXTRA_SOLVERS, SOLVERS, handout_optimizer_check, self_check_nesterov,
+                               self_check_optparam, trace_optimizer, trace_optparam, trace_unknown_solver)
+from .regularization_checks import self_check_dropout, self_check_l2
 from .trace import (ATOL, RTOL, TRACE_MIME, Step, Verdict, collect_reports, concealed, decode_trace,
                     encode_trace, judge_values, report)
 
-_TOPICS = (minibatch_checks, optimizer_checks, network_checks)
+_TOPICS = (minibatch_checks, optimizer_checks, network_checks, regularization_checks)
 PROBES = {kind: probe for topic in _TOPICS for kind, probe in topic.PROBES.items()}
 JUDGES = {kind: judge for topic in _TOPICS for kind, judge in topic.JUDGES.items()}
 
@@ -40,8 +42,8 @@ def hidden_test(kind, *functions, **case):
 
 __all__ = ["ATOL", "RTOL", "TRACE_MIME", "Step", "Verdict", "collect_reports", "concealed", "decode_trace",
            "encode_trace",
-           "judge_values", "report", "judge", "hidden_test", "PROBES", "JUDGES", "SOLVERS",
+           "judge_values", "report", "judge", "hidden_test", "PROBES", "JUDGES", "SOLVERS", "EXTRA_SOLVERS",
            "handout_minibatch_check", "self_check_minibatches", "trace_minibatches",
-           "handout_optimizer_check", "self_check_optparam", "trace_optimizer", "trace_optparam",
+           "handout_optimizer_check", "self_check_nesterov", "self_check_optparam", "trace_optimizer", "trace_optparam",
            "trace_unknown_solver", "check_activations", "check_dense_layer", "check_forward", "check_init",
-           "check_loss_predict"]
+           "check_loss_predict", "self_check_dropout", "self_check_l2"]

@@ -21,7 +21,7 @@ from scipy.special import expit
 EPSILON = 1e-8
 GAMMA = 0.9               # momentum and RMSProp
 BETA1, BETA2 = 0.9, 0.99  # Adam, the course's values
-SOLVERS = ("sgd", "momentum", "adagrad", "rmsprop", "adam")
+SOLVERS = ("sgd", "momentum", "adagrad", "rmsprop", "adam", "nesterov")
 
 
 def flat_views(shapes):
@@ -59,12 +59,17 @@ class Optimizer:
             grad *= lr
             params -= grad
             return
-        if solver == "momentum":                 # delta = gamma delta_prev + lr g, kept for next time
+        if solver in ("momentum", "nesterov"):   # delta = gamma delta_prev + lr g, kept for next time
             delta = self.state
             delta *= GAMMA
             grad *= lr
             delta += grad
-            params -= delta
+            if solver == "nesterov":             # the step looks ahead: gamma delta + lr g
+                np.multiply(delta, GAMMA, out=tmp)
+                tmp += grad
+                params -= tmp
+            else:
+                params -= delta
             return
         v = self.state
         np.multiply(grad, grad, out=tmp)
@@ -165,13 +170,15 @@ class Network:
 def train(weights, biases, X, Y, solver, n_epochs, batch_size=64, learning_rate=0.01,
           X_val=None, labels_val=None):
     """Train a copy of (weights, biases) with the course's ``solver``. The batches come from the
-    global ``np.random`` (seed it first, as the labs do).
+    global ``np.random`` (seed it first, as the labs do). ``learning_rate``: a number, or a
+    schedule: a function of the epoch (0, 1, ...) returning the rate (``labkit.schedules``).
 
     Returns (network, losses, val_accuracies): losses[e] is the mean cross-entropy over epoch e's
     batches, each taken before its update; val_accuracies[e] the accuracy on X_val after epoch e.
     """
     net = Network(weights, biases)
-    optimizer = Optimizer(solver, learning_rate, net.params.size)
+    rate = learning_rate if callable(learning_rate) else (lambda epoch: learning_rate)
+    optimizer = Optimizer(solver, rate(0), net.params.size)
     X, Y = np.asarray(X, dtype=float), np.asarray(Y, dtype=float)
     n = X.shape[0]
     X_shuffled, Y_shuffled = np.empty_like(X), np.empty_like(Y)
@@ -179,6 +186,7 @@ def train(weights, biases, X, Y, solver, n_epochs, batch_size=64, learning_rate=
     true_probability, rows = np.empty(n), np.arange(batch_size)
     losses, val_accuracies = np.empty(n_epochs), []
     for epoch in range(n_epochs):
+        optimizer.lr = rate(epoch)
         order = np.random.permutation(n)
         np.take(X, order, axis=0, out=X_shuffled)
         np.take(Y, order, axis=0, out=Y_shuffled)

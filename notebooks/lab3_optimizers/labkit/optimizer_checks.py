@@ -3,7 +3,9 @@ import numpy as np
 
 from .trace import Step, as_float_array, describe_error, error_text, judge_values, observe
 
-SOLVERS = ("sgd", "momentum", "adagrad", "rmsprop", "adam")
+SOLVERS = ("sgd", "momentum", "adagrad", "rmsprop", "adam")  # the handout's, in its order
+EXTRA_SOLVERS = ("nesterov",)                                 # the extra-credit one (seed 000)
+GAMMA = 0.9
 OPT_STATE = ("W_dt", "B_dt", "W_mt", "B_mt", "W_vt", "B_vt")
 # The state arrays each solver reads and writes (checked after every call).
 STATE_OF = {
@@ -12,6 +14,7 @@ STATE_OF = {
     "adagrad": ("W_vt", "B_vt"),
     "rmsprop": ("W_vt", "B_vt"),
     "adam": ("W_mt", "B_mt", "W_vt", "B_vt"),
+    "nesterov": ("W_dt", "B_dt"),
 }
 
 
@@ -131,6 +134,12 @@ def optimizer_hint(solver):
                         "(the first update can be right while the velocity is never kept).")
             return ("W_dlt = gamma * opt.W_dt + learning_rate * W_grad with gamma = 0.9, then "
                     "wegt -= W_dlt (the course's sign convention).")
+        if solver == "nesterov":
+            if state_bad:
+                return ("the velocity is momentum's: opt.W_dt = gamma * opt.W_dt + learning_rate * W_grad, "
+                        "stored for the next call (gamma = 0.9).")
+            return ("the step looks ahead: W_dlt = gamma * (the NEW opt.W_dt) + learning_rate * W_grad; "
+                    "stepping by the velocity itself is plain momentum.")
         if solver == "adagrad":
             if state_bad:
                 return "accumulate: add the squared gradient to opt.W_vt (and opt.B_vt) on every call, never reset it."
@@ -209,6 +218,53 @@ def handout_optimizer_check(my_optimizer, myOptParam, myDenseLayer, only=None):
         if not verdict.passed and index and not earlier.passed:
             verdict.message += ("\n(The handout applies the solvers one after another, so this row also "
                                 f"depends on {', '.join(SOLVERS[:index])}: " + earlier.message + ")")
+    print("test passed." if verdict.passed else "test failed: " + verdict.message)
+    return verdict
+
+
+def trace_nesterov_from_rest(my_optimizer, myOptParam, myDenseLayer, learning_rate=0.1, calls=2):
+    """``solver='nesterov'`` from a zero state, ``calls`` times with the same gradient: wegt, bias,
+    opt.W_dt and opt.B_dt after each call."""
+    rng = np.random.RandomState(3)
+    lyr = myDenseLayer(2, 3)
+    lyr.wegt, lyr.bias = rng.randn(2, 3), rng.randn(2)
+    opt = _fresh_opt(myOptParam, 2, 3)
+    opt.W_dt, opt.B_dt = np.zeros((2, 3)), np.zeros(2)
+    W_grad, B_grad = rng.randn(2, 3), rng.randn(2)
+    steps = []
+    for number in range(1, calls + 1):
+        label = f"nesterov from rest, call {number} (learning_rate={learning_rate})"
+        try:
+            my_optimizer(lyr, opt, W_grad.copy(), B_grad.copy(), solver="nesterov",
+                         learning_rate=learning_rate, iter=number)
+        except Exception as exc:
+            steps.append(Step(label, error=describe_error(exc)))
+            break
+        steps.append(observe(label, lambda: {"lyr.wegt": lyr.wegt, "lyr.bias": lyr.bias,
+                                             "opt.W_dt": opt.W_dt, "opt.B_dt": opt.B_dt}))
+        if steps[-1].error:
+            break
+    return steps
+
+
+def expected_nesterov_from_rest(learning_rate=0.1, calls=2):
+    """What ``trace_nesterov_from_rest`` must record, by the formulas: v = gamma v + a g; w -= gamma v + a g."""
+    rng = np.random.RandomState(3)
+    W, b = rng.randn(2, 3), rng.randn(2)
+    W_grad, B_grad = rng.randn(2, 3), rng.randn(2)
+    W_v, B_v, steps = np.zeros((2, 3)), np.zeros(2), []
+    for number in range(1, calls + 1):
+        W_v, B_v = GAMMA * W_v + learning_rate * W_grad, GAMMA * B_v + learning_rate * B_grad
+        W, b = W - (GAMMA * W_v + learning_rate * W_grad), b - (GAMMA * B_v + learning_rate * B_grad)
+        steps.append(Step(f"nesterov from rest, call {number} (learning_rate={learning_rate})",
+                          {"lyr.wegt": W, "lyr.bias": b, "opt.W_dt": W_v, "opt.B_dt": B_v}))
+    return steps
+
+
+def self_check_nesterov(my_optimizer, myOptParam, myDenseLayer):
+    """A visible check of the 'nesterov' branch: two calls from rest, against the formulas."""
+    verdict = judge_values(expected_nesterov_from_rest(), trace_nesterov_from_rest(my_optimizer, myOptParam, myDenseLayer),
+                           optimizer_hint("nesterov"), what="my_optimizer")
     print("test passed." if verdict.passed else "test failed: " + verdict.message)
     return verdict
 

@@ -1,0 +1,309 @@
+"""Checks of ``myOptParam`` and ``my_optimizer`` (the optimizers lab)."""
+import numpy as np
+
+from .trace import Step, as_float_array, describe_error, error_text, judge_values, observe
+
+SOLVERS = ("sgd", "momentum", "adagrad", "rmsprop", "adam")  # the handout's, in its order
+EXTRA_SOLVERS = ("nesterov",)                                 # the extra-credit one (seed 000)
+GAMMA = 0.9
+OPT_STATE = ("W_dt", "B_dt", "W_mt", "B_mt", "W_vt", "B_vt")
+# The state arrays each solver reads and writes (checked after every call).
+STATE_OF = {
+    "sgd": (),
+    "momentum": ("W_dt", "B_dt"),
+    "adagrad": ("W_vt", "B_vt"),
+    "rmsprop": ("W_vt", "B_vt"),
+    "adam": ("W_mt", "B_mt", "W_vt", "B_vt"),
+    "nesterov": ("W_dt", "B_dt"),
+}
+
+
+def _fresh_opt(myOptParam, n_out, n_in):
+    """Your myOptParam object when it can be built, else a plain one (graded separately)."""
+    try:
+        return myOptParam(n_out, n_in)
+    except Exception:
+        return type("OptState", (), {})()
+
+
+def _optimizer_setup(myOptParam, myDenseLayer, shape, rng):
+    """A layer and an optimizer state filled with non-zero values drawn from ``rng``."""
+    n_out, n_in = shape
+    lyr = myDenseLayer(n_out, n_in)
+    lyr.wegt = rng.randn(n_out, n_in)
+    lyr.bias = rng.randn(n_out)
+    opt = _fresh_opt(myOptParam, n_out, n_in)
+    for name in OPT_STATE:
+        size = (n_out, n_in) if name.startswith("W") else (n_out,)
+        value = rng.randn(*size)
+        # second moments are sums of squares: positive, and away from 0 so that the
+        # placement of epsilon (inside or outside the square root) cannot matter
+        setattr(opt, name, 0.5 + np.abs(value) if name.endswith("vt") else value)
+    return lyr, opt
+
+
+def trace_optimizer(my_optimizer, myOptParam, myDenseLayer, solver, seed, calls, shape=(3, 4)):
+    """Call ``my_optimizer`` once per (learning_rate, iter) in ``calls`` on one layer and state.
+
+    Records after every call: lyr.wegt (n_out, n_in), lyr.bias (n_out,), the solver's state
+    arrays, and W_grad / B_grad (which must come back unchanged).
+    """
+    rng = np.random.RandomState(seed)
+    lyr, opt = _optimizer_setup(myOptParam, myDenseLayer, shape, rng)
+    steps = []
+    for number, (learning_rate, iteration) in enumerate(calls, start=1):
+        W_grad, B_grad = rng.randn(*shape), rng.randn(shape[0])
+        label = (f"{solver}, call {number} of {len(calls)} "
+                 f"(learning_rate={learning_rate}, iter={iteration})")
+        try:
+            my_optimizer(lyr, opt, W_grad, B_grad, solver=solver,
+                         learning_rate=learning_rate, iter=iteration)
+        except Exception as exc:
+            steps.append(Step(label, error=describe_error(exc)))
+            break
+        steps.append(observe(label, lambda: {
+            "lyr.wegt": lyr.wegt, "lyr.bias": lyr.bias,
+            **{f"opt.{name}": getattr(opt, name) for name in STATE_OF[solver]},
+            "W_grad": W_grad, "B_grad": B_grad,
+        }))
+        if steps[-1].error:
+            break
+    return steps
+
+
+def trace_unknown_solver(my_optimizer, myOptParam, myDenseLayer, solver, shape=(2, 3)):
+    """Call ``my_optimizer`` with a solver name it must reject (ValueError)."""
+    lyr, opt = _optimizer_setup(myOptParam, myDenseLayer, shape, np.random.RandomState(0))
+    label = f"my_optimizer(..., solver={solver!r})"
+    try:
+        my_optimizer(lyr, opt, np.ones(shape), np.ones(shape[0]), solver=solver,
+                     learning_rate=0.1, iter=1)
+    except Exception as exc:
+        return [Step(label, error=describe_error(exc))]
+    return [Step(label, arrays={"lyr.wegt": as_float_array(lyr.wegt, "lyr.wegt")})]
+
+
+def trace_optparam(myOptParam, shapes=((2, 3),)):
+    """Build ``myOptParam(n_out, n_in)`` for each shape; record its six arrays, then check that
+    adding 1 in place to one array leaves the others alone (no shared arrays)."""
+    steps = []
+    for n_out, n_in in shapes:
+        try:
+            opt = myOptParam(n_out, n_in)
+        except Exception as exc:
+            steps.append(Step(f"myOptParam({n_out}, {n_in})", error=describe_error(exc)))
+            break
+
+        def read_state():
+            arrays = {f"opt.{name}": getattr(opt, name) for name in OPT_STATE}
+            arrays.update({f"opt.{name} holds floats": np.issubdtype(
+                np.asarray(getattr(opt, name)).dtype, np.floating) for name in OPT_STATE})
+            return arrays
+
+        steps.append(observe(f"myOptParam({n_out}, {n_in})", read_state))
+        if steps[-1].error:
+            break
+        for name in OPT_STATE:
+            def bump(name=name):
+                getattr(opt, name)[...] += 1.0  # in place, as the optimizer updates do
+                seen = {f"opt.{other}": as_float_array(getattr(opt, other), other) for other in OPT_STATE}
+                getattr(opt, name)[...] -= 1.0
+                return seen
+            steps.append(observe(f"myOptParam({n_out}, {n_in}), then opt.{name} += 1 in place", bump))
+            if steps[-1].error:
+                return steps
+    return steps
+
+
+def optimizer_hint(solver):
+    """A hint function for ``judge_values`` on an optimizer trace of ``solver``."""
+
+    def hint(step_index, bad_names, expected=None, got=None):
+        state_bad = {n for n in bad_names if n.startswith("opt.")}
+        weights_bad = bad_names & {"lyr.wegt", "lyr.bias"}
+        if bad_names & {"W_grad", "B_grad"}:
+            return ("your my_optimizer changed W_grad or B_grad in place (for example with *=); "
+                    "compute the delta into a new array, W_dlt = ..., and leave the gradients alone.")
+        if weights_bad == {"lyr.bias"} and not state_bad:
+            return "the weights are right but the bias is not: update lyr.bias with B_dlt too."
+        if solver == "sgd":
+            return "W_dlt = learning_rate * W_grad (use the learning_rate argument), then wegt -= W_dlt."
+        if solver == "momentum":
+            if step_index > 0 or not weights_bad:
+                return ("store the new deltas in opt.W_dt and opt.B_dt for the next call "
+                        "(the first update can be right while the velocity is never kept).")
+            return ("W_dlt = gamma * opt.W_dt + learning_rate * W_grad with gamma = 0.9, then "
+                    "wegt -= W_dlt (the course's sign convention).")
+        if solver == "nesterov":
+            if state_bad:
+                return ("the velocity is momentum's: opt.W_dt = gamma * opt.W_dt + learning_rate * W_grad, "
+                        "stored for the next call (gamma = 0.9).")
+            return ("the step looks ahead: W_dlt = gamma * (the NEW opt.W_dt) + learning_rate * W_grad; "
+                    "stepping by the velocity itself is plain momentum.")
+        if solver == "adagrad":
+            if state_bad:
+                return "accumulate: add the squared gradient to opt.W_vt (and opt.B_vt) on every call, never reset it."
+            return "W_dlt = eta / sqrt(opt.W_vt + epsilon) * W_grad, using the updated opt.W_vt, epsilon = 1e-8."
+        if solver == "rmsprop":
+            if state_bad:
+                return "opt.W_vt = gamma * opt.W_vt + (1 - gamma) * W_grad**2 with gamma = 0.9."
+            return "W_dlt = eta / sqrt(opt.W_vt + epsilon) * W_grad, using the updated opt.W_vt."
+        if solver == "adam":
+            if state_bad & {"opt.W_mt", "opt.B_mt"}:
+                return "first moment: beta1 times the old opt.W_mt plus (1 - beta1) times the gradient, beta1 = 0.9."
+            if state_bad:
+                return ("second moment: opt.W_vt = beta2 * opt.W_vt + (1 - beta2) * W_grad**2 "
+                        "with beta2 = 0.99 (the course's value, not 0.999).")
+            return ("the moments are right, the step is not: correct the bias with the iter argument, "
+                    "m_hat = m / (1 - beta1**iter), v_hat = v / (1 - beta2**iter), then "
+                    "W_dlt = eta * m_hat / (sqrt(v_hat) + epsilon).")
+        return None
+
+    return hint
+
+
+def optparam_hint(step_index, bad_names, expected=None, got=None):
+    """Hint for ``myOptParam``."""
+    if any(name.endswith("holds floats") for name in bad_names):
+        return "create the arrays with np.zeros(...), which holds floats."
+    if step_index > 0 and (step_index % (len(OPT_STATE) + 1)) != 0:
+        return "two attributes share one array: create each one with its own np.zeros(...) call."
+    return "W_dt, W_mt, W_vt have the shape of wegt (n_out, n_in); B_dt, B_mt, B_vt that of bias (n_out,); all zeros."
+
+
+HANDOUT_OPTIMIZER_ROWS = {  # wegt[0] and bias[0] after each solver, applied one after another
+    "sgd": [7.67789007, 8.16882972, 10.34203348, -3.22934657],
+    "momentum": [14.46528172, 15.04341688, 19.30016537, -4.77070266],
+    "adagrad": [22.50872929, 22.74302212, 28.47667875, -7.62607443],
+    "rmsprop": [30.69802889, 30.60433129, 37.72651766, -10.62235939],
+    "adam": [29.41774022, 19.27573813, 23.68071186, 1.52919472],
+}
+
+
+def handout_optimizer_check(my_optimizer, myOptParam, myDenseLayer, only=None):
+    """The handout's check: seed 101, learning_rate 10, iter 3, the five solvers one after another
+    on the same layer and state. ``only``: judge just that solver's row (for its graded cell)."""
+    np.random.seed(101)
+    lyr = myDenseLayer(2, 3)
+    opt = _fresh_opt(myOptParam, 2, 3)
+    lyr.wegt = np.random.randn(2, 3)
+    lyr.bias = np.random.randn(2)
+    for name in OPT_STATE:
+        value = np.random.randn(2, 3) if name.startswith("W") else np.random.randn(2)
+        setattr(opt, name, np.abs(value) if name.endswith("vt") else value)
+    W_grad, B_grad = np.random.randn(2, 3), np.random.randn(2)
+    got, expected = [], []
+    for solver in SOLVERS:
+        label = f"after {solver}"
+        try:
+            my_optimizer(lyr, opt, W_grad, B_grad, solver, 10, 3)
+        except Exception as exc:
+            got.append(Step(label, error=describe_error(exc)))
+        else:
+            got.append(observe(label, lambda: {"row": np.concatenate((lyr.wegt[0], lyr.bias[0:1]))}))
+        expected.append(Step(label, {"row": np.array(HANDOUT_OPTIMIZER_ROWS[solver])}))
+        if only in (None, solver):
+            print(f"For {solver}:")
+            print(got[-1].arrays["row"] if "row" in got[-1].arrays else "raised " + error_text(got[-1].error))
+        if got[-1].error:
+            break
+        if solver == only:
+            break
+    if only is None:
+        verdict = judge_values(expected, got, what="my_optimizer")
+    else:
+        index = SOLVERS.index(only)
+        verdict = judge_values(expected[index:index + 1], got[index:index + 1], what="my_optimizer")
+        earlier = judge_values(expected[:index], got[:index], what="my_optimizer")
+        if not verdict.passed and index and not earlier.passed:
+            verdict.message += ("\n(The handout applies the solvers one after another, so this row also "
+                                f"depends on {', '.join(SOLVERS[:index])}: " + earlier.message + ")")
+    print("test passed." if verdict.passed else "test failed: " + verdict.message)
+    return verdict
+
+
+def trace_nesterov_from_rest(my_optimizer, myOptParam, myDenseLayer, learning_rate=0.1, calls=2):
+    """``solver='nesterov'`` from a zero state, ``calls`` times with the same gradient: wegt, bias,
+    opt.W_dt and opt.B_dt after each call."""
+    rng = np.random.RandomState(3)
+    lyr = myDenseLayer(2, 3)
+    lyr.wegt, lyr.bias = rng.randn(2, 3), rng.randn(2)
+    opt = _fresh_opt(myOptParam, 2, 3)
+    opt.W_dt, opt.B_dt = np.zeros((2, 3)), np.zeros(2)
+    W_grad, B_grad = rng.randn(2, 3), rng.randn(2)
+    steps = []
+    for number in range(1, calls + 1):
+        label = f"nesterov from rest, call {number} (learning_rate={learning_rate})"
+        try:
+            my_optimizer(lyr, opt, W_grad.copy(), B_grad.copy(), solver="nesterov",
+                         learning_rate=learning_rate, iter=number)
+        except Exception as exc:
+            steps.append(Step(label, error=describe_error(exc)))
+            break
+        steps.append(observe(label, lambda: {"lyr.wegt": lyr.wegt, "lyr.bias": lyr.bias,
+                                             "opt.W_dt": opt.W_dt, "opt.B_dt": opt.B_dt}))
+        if steps[-1].error:
+            break
+    return steps
+
+
+def expected_nesterov_from_rest(learning_rate=0.1, calls=2):
+    """What ``trace_nesterov_from_rest`` must record, by the formulas: v = gamma v + a g; w -= gamma v + a g."""
+    rng = np.random.RandomState(3)
+    W, b = rng.randn(2, 3), rng.randn(2)
+    W_grad, B_grad = rng.randn(2, 3), rng.randn(2)
+    W_v, B_v, steps = np.zeros((2, 3)), np.zeros(2), []
+    for number in range(1, calls + 1):
+        W_v, B_v = GAMMA * W_v + learning_rate * W_grad, GAMMA * B_v + learning_rate * B_grad
+        W, b = W - (GAMMA * W_v + learning_rate * W_grad), b - (GAMMA * B_v + learning_rate * B_grad)
+        steps.append(Step(f"nesterov from rest, call {number} (learning_rate={learning_rate})",
+                          {"lyr.wegt": W, "lyr.bias": b, "opt.W_dt": W_v, "opt.B_dt": B_v}))
+    return steps
+
+
+def self_check_nesterov(my_optimizer, myOptParam, myDenseLayer):
+    """A visible check of the 'nesterov' branch: two calls from rest, against the formulas."""
+    verdict = judge_values(expected_nesterov_from_rest(), trace_nesterov_from_rest(my_optimizer, myOptParam, myDenseLayer),
+                           optimizer_hint("nesterov"), what="my_optimizer")
+    print("test passed." if verdict.passed else "test failed: " + verdict.message)
+    return verdict
+
+
+def expected_optparam_trace(shapes):
+    """What ``trace_optparam`` must record, from the specification: zeros of the right shapes."""
+    steps = []
+    for n_out, n_in in shapes:
+        zeros = {name: np.zeros((n_out, n_in) if name.startswith("W") else (n_out,)) for name in OPT_STATE}
+        arrays = {f"opt.{name}": a for name, a in zeros.items()}
+        arrays.update({f"opt.{name} holds floats": np.array(1.0) for name in OPT_STATE})
+        steps.append(Step(f"myOptParam({n_out}, {n_in})", arrays))
+        for bumped in OPT_STATE:
+            arrays = {f"opt.{name}": zeros[name] + (1.0 if name == bumped else 0.0) for name in OPT_STATE}
+            steps.append(Step(f"myOptParam({n_out}, {n_in}), then opt.{bumped} += 1 in place", arrays))
+    return steps
+
+
+def self_check_optparam(myOptParam, shapes=((2, 3),)):
+    """A visible check of myOptParam against its specification."""
+    verdict = judge_values(expected_optparam_trace(shapes), trace_optparam(myOptParam, shapes),
+                           optparam_hint, what="myOptParam")
+    print("test passed." if verdict.passed else "test failed: " + verdict.message)
+    return verdict
+
+
+def judge_optimizer(expected, got):
+    """Verdict on a ``trace_optimizer`` trace, with a hint for the solver's classic mistakes."""
+    solver = expected[0].label.split(",")[0] if expected else ""
+    return judge_values(expected, got, optimizer_hint(solver), what="my_optimizer")
+
+
+def judge_optparam(expected, got):
+    return judge_values(expected, got, optparam_hint, what="myOptParam")
+
+
+def judge_unknown_solver(expected, got):
+    return judge_values(expected, got, what="my_optimizer")
+
+
+PROBES = {"optimizer": trace_optimizer, "unknown_solver": trace_unknown_solver, "optparam": trace_optparam}
+JUDGES = {"optimizer": judge_optimizer, "unknown_solver": judge_unknown_solver, "optparam": judge_optparam}

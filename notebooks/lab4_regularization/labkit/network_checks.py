@@ -1,0 +1,412 @@
+"""Checks of the forward/backward lab: activations, layers, initialization, forward, backward,
+loss and prediction.
+
+Numerical checks compare values with the reference (``judge_values``); initialization is judged
+statistically (``judge_init``), so that any right way of drawing the numbers passes.
+"""
+import warnings
+
+import numpy as np
+
+from .trace import Step, Verdict, describe_error, error_text, judge_values, observe
+
+INIT_METHODS = ("zeros", "random", "xavier", "he")
+
+
+class _Layer:
+    """Stand-in layer when the student's myDenseLayer cannot be built (it is graded on its own)."""
+
+    def __init__(self, n_out, n_in):
+        self.wegt, self.bias = np.zeros((n_out, n_in)), np.zeros(n_out)
+
+
+def _layer(myDenseLayer, n_out, n_in):
+    try:
+        return myDenseLayer(n_out, n_in)
+    except Exception:
+        return _Layer(n_out, n_in)
+
+
+def _network(myDenseLayer, sizes, rng, scale=1.0):
+    """Layers for ``sizes`` = (n_in, h1, h2, n_out) with weights and biases drawn from ``rng``."""
+    layers = []
+    for n_in, n_out in zip(sizes[:-1], sizes[1:]):
+        lyr = _layer(myDenseLayer, n_out, n_in)
+        lyr.wegt = scale * rng.randn(n_out, n_in)
+        lyr.bias = scale * rng.randn(n_out)
+        layers.append(lyr)
+    return layers
+
+
+def _strict(function, *args):
+    """Call ``function`` with numpy's overflow / invalid / divide errors raised, not warned."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        with np.errstate(over="raise", invalid="raise", divide="raise", under="ignore"):
+            return function(*args)
+
+
+def _call(label, function, *args, strict=False, read=None):
+    """A Step from calling ``function(*args)``; ``read(result)`` -> {name: array}."""
+    try:
+        result = _strict(function, *args) if strict else function(*args)
+    except Exception as exc:
+        return Step(label, error=describe_error(exc))
+    return observe(label, lambda: read(result))
+
+
+# ------------------------------------------------------------------------ activations
+def activation_inputs(seed):
+    """Inputs for the activations: ordinary values, and rows of huge ones (+-1000)."""
+    rng = np.random.RandomState(seed)
+    ordinary = rng.randn(4, 5) * 3
+    huge = np.array([[-1000.0, -750.0, 0.0, 750.0, 1000.0], [1000.0, 999.0, 998.0, -5.0, 0.5]])
+    return {"ordinary (4, 5)": ordinary, "huge values (2, 5)": huge, "a vector (5,)": rng.randn(5),
+            "3-d (2, 3, 4)": rng.randn(2, 3, 4)}
+
+
+def trace_activation(function, name, seed):
+    """``function`` (sigmoid or softmax) on each input, with overflow warnings turned into errors."""
+    return [_call(f"{name}(x) for x {label}", function, x, strict=True, read=lambda out: {f"{name}(x)": out})
+            for label, x in activation_inputs(seed).items()]
+
+
+def activation_hint(name):
+    def hint(step_index, bad_names, expected=None, got=None):
+        if name == "softmax":
+            return ("softmax works on the last axis: subtract np.max(x, axis=-1, keepdims=True), "
+                    "exponentiate, divide by the sum over axis=-1 with keepdims=True.")
+        return "sigmoid(x) = 1 / (1 + exp(-x)), elementwise, same shape as x."
+    return hint
+
+
+def judge_activation(expected, got):
+    """Values as the reference; an overflow (FloatingPointError) gets a stability hint."""
+    name = expected[0].label.split("(")[0]
+    for step in got:
+        if step.error and step.error["type"] in ("FloatingPointError", "RuntimeWarning"):
+            fix = ("compute exp only of non-positive numbers: 0.5 * (1 + np.tanh(x / 2)), or boolean masks "
+                   "(np.where evaluates both branches, so it still overflows)" if name == "sigmoid" else
+                   "subtract the row maximum before np.exp, so that no exponent is positive")
+            return Verdict(False, f"{step.label}: numpy reported {error_text(step.error)} — the result must "
+                                  f"not overflow for large |x|: {fix}.")
+    return judge_values(expected, got, activation_hint(name), what=name)
+
+
+# ------------------------------------------------------------------------------ layers
+def trace_dense_layer(myDenseLayer, shapes):
+    """The shapes of ``wegt`` and ``bias`` of ``myDenseLayer(n_out, n_in)`` for each shape."""
+    steps = []
+    for n_out, n_in in shapes:
+        def read(layer):
+            return {"wegt.shape": np.shape(layer.wegt), "bias.shape": np.shape(layer.bias),
+                    "wegt is numeric": np.asarray(layer.wegt, dtype=float).size >= 0,
+                    "bias is numeric": np.asarray(layer.bias, dtype=float).size >= 0}
+        steps.append(_call(f"myDenseLayer({n_out}, {n_in})", myDenseLayer, n_out, n_in, read=read))
+    return steps
+
+
+def dense_layer_hint(step_index, bad_names, expected=None, got=None):
+    return "wegt has shape (n_out, n_in) — one row per output unit — and bias has shape (n_out,)."
+
+
+def judge_dense_layer(expected, got):
+    return judge_values(expected, got, dense_layer_hint, what="myDenseLayer")
+
+
+# ------------------------------------------------------------------------ initialization
+def trace_init(my_init, myDenseLayer, method, shape, seed):
+    """Call ``my_init(lyr, method)`` twice on a layer of ``shape`` = (n_out, n_in).
+
+    ``myDenseLayer`` is not used (a plain layer object is), so that a mistake there costs only once.
+    """
+    n_out, n_in = shape
+    np.random.seed(seed)
+    lyr = _Layer(n_out, n_in)  # not the student's myDenseLayer: that one is graded on its own
+    lyr.bias = np.ones(n_out)  # my_init must set the bias to zeros
+    meta = {"method": method, "n_out": n_out, "n_in": n_in}
+    steps = []
+    for call in ("first", "second"):
+        label = f"my_init(lyr, {method!r}) on a ({n_out}, {n_in}) layer, {call} call"
+        try:
+            my_init(lyr, method)
+        except Exception as exc:
+            steps.append(Step(label, error=describe_error(exc), meta=meta))
+            break
+        steps.append(observe(label, lambda: {"wegt": lyr.wegt, "bias": lyr.bias}, meta=meta))
+        if steps[-1].error:
+            break
+    return steps
+
+
+def init_bound(method, n_out, n_in):
+    """The half-width of the uniform distribution of xavier and he (seed 003's formulas)."""
+    return np.sqrt(6.0 / (n_in + n_out)) if method == "xavier" else np.sqrt(6.0 / n_in)
+
+
+def _init_problem(method, n_out, n_in, wegt, bias, other):
+    """None when ``wegt`` looks drawn as ``method`` prescribes, else why not."""
+    if wegt.shape != (n_out, n_in):
+        return f"wegt has shape {wegt.shape}, expected {(n_out, n_in)}"
+    if bias.shape != (n_out,) or np.any(bias != 0):
+        return "the bias must be set to zeros, of shape (n_out,)"
+    if method == "zeros":
+        return None if np.all(wegt == 0) else "'zeros' must set every weight to 0"
+    n = wegt.size
+    if np.array_equal(wegt, other):
+        return "two calls gave the same weights: draw new random numbers on every call"
+    mean, var = float(wegt.mean()), float(wegt.var())
+    if method == "random":  # standard normal: mean 0, variance 1 (6 standard errors of slack)
+        if abs(mean) > 6 / np.sqrt(n) or abs(var - 1) > 6 * np.sqrt(2 / n):
+            return (f"'random' draws from a standard normal (np.random.randn): got mean {mean:.3f}, "
+                    f"variance {var:.3f}, expected 0 and 1")
+        return None
+    bound = init_bound(method, n_out, n_in)
+    largest = float(np.abs(wegt).max())
+    formula = "sqrt(6 / (n_in + n_out))" if method == "xavier" else "sqrt(6 / n_in)"
+    if largest > bound * (1 + 1e-9):
+        return (f"{method}: |w| reaches {largest:.4f}, above the bound {formula} = {bound:.4f} "
+                "(draw from a uniform distribution on [-bound, bound], not a normal one)")
+    if largest < 0.95 * bound:
+        return (f"{method}: |w| never gets near the bound {formula} = {bound:.4f} (largest {largest:.4f}): "
+                "check the bound's formula (n_in is the layer's number of inputs)")
+    expected_var = bound ** 2 / 3
+    if abs(var - expected_var) > 6 * np.sqrt(4 / 45 / n) * bound ** 2 or abs(mean) > 6 * bound / np.sqrt(3 * n):
+        return (f"{method}: variance {var:.5f}, mean {mean:.5f}; a uniform draw on [-bound, bound] has "
+                f"variance bound^2/3 = {expected_var:.5f} and mean 0")
+    return None
+
+
+def judge_init(expected, got):
+    """Statistical verdict: shapes, bias zeros, bound, variance, two calls differ; or ValueError."""
+    first = expected[0]
+    if first.error is not None:  # the reference raises (an unknown method)
+        return judge_values(expected, got, what="my_init")
+    meta = first.meta
+    for step in got:
+        if step.error:
+            return Verdict(False, f"{step.label}: my_init raised {error_text(step.error)}.")
+    if len(got) < 2:
+        return Verdict(False, f"{first.label}: no result was recorded.")
+    problem = _init_problem(meta["method"], meta["n_out"], meta["n_in"], got[0].arrays.get("wegt", np.empty(0)),
+                            got[0].arrays.get("bias", np.empty(0)), got[1].arrays.get("wegt"))
+    if problem:
+        return Verdict(False, f"{first.label}: {problem}.")
+    return Verdict(True, f"{first.label}: the weights look right.")
+
+
+# ------------------------------------------------------------------------------ forward
+def trace_forward(my_forward, myDenseLayer, sizes, batch, seed):
+    """``my_forward(layers, X)`` on a random network of ``sizes`` and a batch of ``batch`` rows."""
+    rng = np.random.RandomState(seed)
+    layers = _network(myDenseLayer, sizes, rng)
+    X = rng.randn(batch, sizes[0])
+    label = f"my_forward on a {'-'.join(map(str, sizes))} network, {batch} row(s)"
+    return [_call(label, my_forward, layers, X,
+                  read=lambda out: {"a_1": out[0], "a_2": out[1], "a_3": out[2]})]
+
+
+def forward_hint(step_index, bad_names, expected=None, got=None):
+    if "a_1" in bad_names:
+        return "a_1 is the sigmoid of X times the transpose of l1.wegt (n_out, n_in), plus l1.bias."
+    if "a_2" in bad_names:
+        return "the second layer takes a_1 (not X) with l2's weights and bias, then the sigmoid."
+    return "the last layer takes a_2 with l3's weights and bias, then softmax (not sigmoid), over each row."
+
+
+def judge_forward(expected, got):
+    return judge_values(expected, got, forward_hint, what="my_forward")
+
+
+# ------------------------------------------------------------------------------ backward
+def trace_backward(my_backward, myDenseLayer, sizes, batch, seed):
+    """``my_backward`` on a random network, inputs and activations (a_1, a_2 in (0, 1), a_3 rows of
+    probabilities): it must use the activations it is given. Records dW and db of every layer."""
+    rng = np.random.RandomState(seed)
+    layers = _network(myDenseLayer, sizes, rng)
+    X = rng.randn(batch, sizes[0])
+    a_1 = rng.uniform(0.05, 0.95, (batch, sizes[1]))
+    a_2 = rng.uniform(0.05, 0.95, (batch, sizes[2]))
+    logits = rng.randn(batch, sizes[3])
+    a_3 = np.exp(logits) / np.exp(logits).sum(axis=1, keepdims=True)
+    y = np.eye(sizes[3])[rng.randint(sizes[3], size=batch)]
+    label = f"my_backward on a {'-'.join(map(str, sizes))} network, {batch} row(s)"
+
+    def read(out):
+        (dW1, db1), (dW2, db2), (dW3, db3) = out
+        return {"d_1 dW": dW1, "d_1 db": db1, "d_2 dW": dW2, "d_2 db": db2, "d_3 dW": dW3, "d_3 db": db3}
+    step = _call(label, my_backward, layers, a_1, a_2, a_3, X, y, read=read)
+    step.meta["batch"] = batch
+    return [step]
+
+
+def backward_hint(step_index, bad_names, expected=None, got=None):
+    if expected is not None and got is not None:
+        batch = int(expected.meta.get("batch", 0)) or None
+        ratios = [np.median(got.arrays[n][expected.arrays[n] != 0] / expected.arrays[n][expected.arrays[n] != 0])
+                  for n in bad_names if n in got.arrays and got.arrays[n].shape == expected.arrays[n].shape
+                  and np.any(expected.arrays[n] != 0)]
+        if ratios and batch and batch > 1 and all(abs(r * batch - 1) < 1e-6 for r in ratios):
+            return "your gradients are the batch mean; the course uses the SUM over the rows of the batch."
+    if any(n.startswith("d_3") for n in bad_names):
+        return ("the output layer's delta is a_3 minus y (softmax with cross-entropy); its dW is that delta "
+                "transposed times a_2, shaped like wegt (n_out, n_in); db sums the delta over the rows.")
+    if bad_names <= {"d_1 db", "d_2 db", "d_3 db"}:
+        return "db is the delta summed over the rows of the batch (axis=0)."
+    return ("going back one layer, multiply the delta by the next layer's wegt and then by the sigmoid's "
+            "derivative a * (1 - a) of that layer's activation; dW is the delta transposed times the layer's input.")
+
+
+def judge_backward(expected, got):
+    return judge_values(expected, got, backward_hint, what="my_backward")
+
+
+# -------------------------------------------------------------------------- loss, predict
+def _loss_inputs(myDenseLayer, sizes, batch, seed):
+    rng = np.random.RandomState(seed)
+    layers = _network(myDenseLayer, sizes, rng, scale=0.5)  # moderate probabilities: no log(0) anywhere
+    X = rng.randn(batch, sizes[0])
+    return layers, X, np.eye(sizes[3])[rng.randint(sizes[3], size=batch)]
+
+
+def _read_loss(out):
+    return {"loss": out, "loss is a number": np.ndim(out) == 0}
+
+
+def _read_labels(out):
+    return {"labels": out, "labels are integers": np.issubdtype(np.asarray(out).dtype, np.integer)}
+
+
+def trace_loss(my_loss, myDenseLayer, sizes, batch, seed):
+    """``my_loss``: one number, the mean cross-entropy over the rows."""
+    layers, X, y = _loss_inputs(myDenseLayer, sizes, batch, seed)
+    return [_call(f"my_loss on {batch} row(s)", my_loss, layers, X, y, read=_read_loss)]
+
+
+def trace_predict(my_predict, myDenseLayer, sizes, batch, seed):
+    """``my_predict``: integer labels, shape (n,)."""
+    layers, X, _ = _loss_inputs(myDenseLayer, sizes, batch, seed)
+    return [_call(f"my_predict on {batch} row(s)", my_predict, layers, X, read=_read_labels)]
+
+
+def loss_hint(step_index, bad_names, expected=None, got=None):
+    if "loss" in bad_names and expected is not None and got is not None and got.arrays.get("loss") is not None:
+        ratio = float(np.sum(got.arrays["loss"]) / expected.arrays["loss"])
+        if ratio > 1.5:
+            return "the loss is the MEAN over the rows (my_backward sums, my_loss averages)."
+        if ratio < 0.5:
+            return "the mean is over the rows of -sum(y * log(a_3), axis=1), not over all entries."
+    return "my_loss returns one number: the mean over the rows of -sum(y * log(a_3), axis=1)."
+
+
+def predict_hint(step_index, bad_names, expected=None, got=None):
+    return "for each row, the index of the largest output: np.argmax(a_3, axis=1) (integers, shape (n,))."
+
+
+def judge_loss(expected, got):
+    return judge_values(expected, got, loss_hint, what="my_loss")
+
+
+def judge_predict(expected, got):
+    return judge_values(expected, got, predict_hint, what="my_predict")
+
+
+PROBES = {"activation": trace_activation, "dense_layer": trace_dense_layer, "init": trace_init,
+          "forward": trace_forward, "backward": trace_backward, "loss": trace_loss, "predict": trace_predict}
+JUDGES = {"activation": judge_activation, "dense_layer": judge_dense_layer, "init": judge_init,
+          "forward": judge_forward, "backward": judge_backward, "loss": judge_loss, "predict": judge_predict}
+
+
+# ------------------------------------------------------------------ visible checks (notebook)
+def _show(verdict):
+    print("test passed." if verdict.passed else "test failed: " + verdict.message)
+    return verdict
+
+
+def fixed_network(myDenseLayer):
+    """The visible checks' 3-4-3-2 network with fixed weights, two input rows and their labels."""
+    weights = [np.linspace(-1, 1, 12).reshape(4, 3), np.linspace(-0.5, 0.5, 12).reshape(3, 4),
+               np.array([[1.0, -1.0, 0.5], [-0.5, 0.5, 1.0]])]
+    biases = [np.array([0.1, -0.1, 0.2, 0.0]), np.array([0.0, 0.1, -0.1]), np.array([0.2, -0.2])]
+    layers = []
+    for W, b in zip(weights, biases):
+        lyr = _layer(myDenseLayer, *W.shape)
+        lyr.wegt, lyr.bias = W.copy(), b.copy()
+        layers.append(lyr)
+    X = np.array([[1.0, 2.0, 3.0], [-1.0, 0.0, 1.0]])
+    y = np.array([[0.0, 1.0], [1.0, 0.0]])
+    return layers, X, y
+
+
+VISIBLE_EXPECTED = {  # printed in the notebook; the reference solution reproduces them
+    "sigmoid": [0.0, 0.26894142, 0.5, 0.73105858, 1.0],
+    "softmax": [[0.09003057, 0.24472847, 0.66524096], [1 / 3, 1 / 3, 1 / 3], [0.0, 0.0, 1.0]],
+    "a_1": [[0.01159573, 0.20217957, 0.90024951, 0.99489658], [0.61387647, 0.56552998, 0.63729351, 0.58992041]],
+    "a_2": [[0.3541004, 0.56606568, 0.69692499], [0.29418602, 0.524978, 0.68462955]],
+    "a_3": [[0.43378855, 0.56621145], [0.42837046, 0.57162954]],
+    "loss": 0.70827729,
+    "labels": [1, 1],
+}
+
+
+def check_activations(sigmoid, softmax):
+    """sigmoid of [-1000, -1, 0, 1, 1000] and softmax of three rows, huge values included."""
+    inputs = {"sigmoid": np.array([-1000.0, -1.0, 0.0, 1.0, 1000.0]),
+              "softmax": np.array([[1.0, 2.0, 3.0], [1000.0, 1000.0, 1000.0], [-1000.0, 0.0, 1000.0]])}
+    verdicts = []
+    for name, function in (("sigmoid", sigmoid), ("softmax", softmax)):
+        got = [_call(f"{name}(x)", function, inputs[name], strict=True, read=lambda out: {f"{name}(x)": out})]
+        expected = [Step(f"{name}(x)", {f"{name}(x)": np.array(VISIBLE_EXPECTED[name])})]
+        print(f"{name}(x) =\n{got[0].arrays[f'{name}(x)'] if not got[0].error else 'raised ' + error_text(got[0].error)}")
+        verdicts.append(judge_activation(expected, got))
+    return _show(Verdict(all(v.passed for v in verdicts),
+                         "\n".join(v.message for v in verdicts if not v.passed)))
+
+
+def check_dense_layer(myDenseLayer):
+    """myDenseLayer(80, 64): wegt (80, 64), bias (80,)."""
+    expected = [Step("myDenseLayer(80, 64)", {"wegt.shape": np.array([80.0, 64.0]), "bias.shape": np.array([80.0]),
+                                              "wegt is numeric": np.array(1.0), "bias is numeric": np.array(1.0)})]
+    return _show(judge_dense_layer(expected, trace_dense_layer(myDenseLayer, [(80, 64)])))
+
+
+def check_init(my_init, myDenseLayer, shape=(80, 64)):
+    """Each method on an (80, 64) layer: the largest |w| and the variance against the formulas."""
+    verdicts = []
+    for method in INIT_METHODS:
+        got = trace_init(my_init, myDenseLayer, method, shape, seed=0)
+        if got and not got[0].error:
+            w = got[0].arrays["wegt"]
+            target = ("" if method in ("zeros", "random") else
+                      f"   (bound {init_bound(method, *shape):.4f}, variance bound^2/3 = {init_bound(method, *shape) ** 2 / 3:.5f})")
+            print(f"{method:>7}: largest |w| {np.abs(w).max():.4f}, variance {w.var():.5f}{target}")
+        verdicts.append(judge_init([Step(got[0].label if got else method, meta={
+            "method": method, "n_out": shape[0], "n_in": shape[1]})], got))
+    return _show(Verdict(all(v.passed for v in verdicts), "\n".join(v.message for v in verdicts if not v.passed)))
+
+
+def check_forward(my_forward, myDenseLayer):
+    """my_forward on the fixed 3-4-3-2 network: a_1, a_2, a_3 as printed in the notebook."""
+    layers, X, _ = fixed_network(myDenseLayer)
+    got = [_call("my_forward on the fixed network", my_forward, layers, X,
+                 read=lambda out: {"a_1": out[0], "a_2": out[1], "a_3": out[2]})]
+    if not got[0].error:
+        print("a_3 =\n", got[0].arrays["a_3"])
+    expected = [Step(got[0].label, {k: np.array(VISIBLE_EXPECTED[k]) for k in ("a_1", "a_2", "a_3")})]
+    return _show(judge_forward(expected, got))
+
+
+def check_loss_predict(my_loss, my_predict, myDenseLayer):
+    """my_loss and my_predict on the fixed network."""
+    layers, X, y = fixed_network(myDenseLayer)
+    got = [_call("my_loss on the fixed network", my_loss, layers, X, y, read=_read_loss),
+           _call("my_predict on the fixed network", my_predict, layers, X, read=_read_labels)]
+    shown = [("loss", lambda a: f"{float(a):.8f}"), ("labels", lambda a: str(a.astype(int)))]
+    for step, (name, show) in zip(got, shown):
+        print(f"{step.label}: {show(step.arrays[name]) if name in step.arrays else 'raised ' + error_text(step.error)}")
+    loss = judge_loss([Step(got[0].label, {"loss": np.array(VISIBLE_EXPECTED["loss"]),
+                                           "loss is a number": np.array(1.0)})], got[:1])
+    labels = judge_predict([Step(got[1].label, {"labels": np.array(VISIBLE_EXPECTED["labels"], float),
+                                                "labels are integers": np.array(1.0)})], got[1:])
+    return _show(Verdict(loss.passed and labels.passed,
+                         "\n".join(v.message for v in (loss, labels) if not v.passed)))

@@ -1,0 +1,66 @@
+"""Lab 4 (weight decay and dropout): the submissions the grading tests grade, each with its verdict.
+
+SUBMISSIONS: student_id -> make(folder, release_nb, solution_nb).
+EXPECTED:    student_id -> (status, failed tests) — every other test must get full points.
+"""
+import catalogue
+from autograder import samples
+
+ASSIGNMENT = "lab4_regularization"
+POINTS = {"test_l2": 2, "test_dropout": 3}
+ALL_TESTS = list(POINTS)
+
+# ------------------------------------------------------------- right answers, written differently
+ALTERNATIVE_L2 = '''
+def l2_penalty(layers, lam):
+    return 0.5 * lam * sum(float(np.vdot(l.wegt, l.wegt)) for l in layers)    # a dot product
+
+
+def l2_gradients(layers, grads, lam):
+    new = []
+    for lyr, pair in zip(layers, grads):
+        dW = pair[0].copy()
+        dW += lam * lyr.wegt                                                  # in place, on a copy
+        new.append((dW, pair[1].copy()))
+    return tuple(new)                                                         # a tuple is fine
+'''
+
+ALTERNATIVE_DROPOUT = '''
+class myDropout:
+    def __init__(self, drop_rate=0.5):
+        self.p = drop_rate
+        self.keep = None
+
+    def forward(self, a, train_flag=True):
+        if train_flag:
+            self.keep = np.random.uniform(size=a.shape) >= self.p              # another np.random draw
+            return np.where(self.keep, a / (1 - self.p), 0.0)
+        return a.copy()
+
+    def backward(self, dout):
+        return np.where(self.keep, dout / (1 - self.p), 0.0)
+'''
+
+_MISTAKE_LOSES = {
+    "l2_penalty_without_half": ["test_l2"],
+    "l2_biases_decayed": ["test_l2"],
+    "l2_gradients_in_place": ["test_l2"],
+    "dropout_not_inverted": ["test_dropout"],
+    "dropout_keeps_drop_rate": ["test_dropout"],
+    "dropout_new_mask_in_backward": ["test_dropout"],
+}
+
+SUBMISSIONS = {
+    "right": catalogue.right(ASSIGNMENT),
+    "blank": catalogue.blank(ASSIGNMENT),
+    "written_differently": catalogue.answers(ASSIGNMENT, sources={
+        "l2_penalty": ALTERNATIVE_L2, "myDropout": ALTERNATIVE_DROPOUT}),
+    **{f"mistake_{name}": catalogue.mistake(ASSIGNMENT, name) for name in samples.MISTAKES[ASSIGNMENT]},
+}
+EXPECTED = {
+    "right": ("graded", []),
+    "blank": ("graded", ALL_TESTS),
+    "written_differently": ("graded", []),
+    **{f"mistake_{name}": ("graded", lost) for name, lost in _MISTAKE_LOSES.items()},
+}
+assert set(EXPECTED) == set(SUBMISSIONS) and set(_MISTAKE_LOSES) == set(samples.MISTAKES[ASSIGNMENT])
