@@ -29,6 +29,10 @@ def reference_namespace(source_notebook):
     """Globals after running the setup and solution cells of ``source_notebook``."""
     source_notebook = os.path.abspath(source_notebook)
     namespace = {"__name__": "__reference__"}
+    # each assignment has its own labkit copy (answer modules only where they belong): forget the
+    # one another assignment's reference imported in this process
+    for name in [m for m in sys.modules if m == "labkit" or m.startswith("labkit.")]:
+        del sys.modules[name]
     with _inside(os.path.dirname(source_notebook)):
         for cell in notebooks.read(source_notebook).cells:
             is_setup = "setup" in cell.get("metadata", {}).get("tags", [])

@@ -56,3 +56,16 @@ def assert_verdict(row, expected, points, extra=()):
         assert float(row[test]) == (0 if test in lost else full), (test, row)
     assert float(row["score"]) == sum(points.values()) - sum(points[t] for t in lost), row
     assert float(row["max_score"]) == sum(p for t, p in points.items() if t not in extra), row
+
+
+def standard(assignment, alternative_sources, mistake_loses, all_tests):
+    """(SUBMISSIONS, EXPECTED) of a lab's usual catalogue: right, blank, written differently
+    (``alternative_sources``: {grade_id: source}) and each classic mistake of samples.MISTAKES, which
+    loses the tests ``mistake_loses[name]``."""
+    assert set(mistake_loses) == set(samples.MISTAKES[assignment])
+    submissions = {"right": right(assignment), "blank": blank(assignment),
+                   "written_differently": answers(assignment, sources=alternative_sources),
+                   **{f"mistake_{name}": mistake(assignment, name) for name in mistake_loses}}
+    expected = {"right": ("graded", []), "blank": ("graded", list(all_tests)), "written_differently": ("graded", []),
+                **{f"mistake_{name}": ("graded", lost) for name, lost in mistake_loses.items()}}
+    return submissions, expected

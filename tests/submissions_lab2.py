@@ -4,7 +4,6 @@ SUBMISSIONS: student_id -> make(folder, release_nb, solution_nb).
 EXPECTED:    student_id -> (status, failed tests) — every other test must get full points.
 """
 import catalogue
-from autograder import samples
 
 ASSIGNMENT = "lab2_forward_backward"
 POINTS = {"test_sigmoid": 1, "test_softmax": 1, "test_myDenseLayer": 1, "test_my_init": 2,
@@ -98,19 +97,7 @@ _MISTAKE_LOSES = {
     "predict_floats": ["test_my_predict"],
 }
 
-SUBMISSIONS = {
-    "right": catalogue.right(ASSIGNMENT),
-    "blank": catalogue.blank(ASSIGNMENT),
-    "written_differently": catalogue.answers(ASSIGNMENT, sources={
-        "activations": ALTERNATIVE_ACTIVATIONS, "myDenseLayer": ALTERNATIVE_LAYER, "my_init": ALTERNATIVE_INIT,
-        "my_forward": ALTERNATIVE_FORWARD, "my_backward": ALTERNATIVE_BACKWARD,
-        "my_loss_predict": ALTERNATIVE_LOSS_PREDICT}),
-    **{f"mistake_{name}": catalogue.mistake(ASSIGNMENT, name) for name in samples.MISTAKES[ASSIGNMENT]},
-}
-EXPECTED = {
-    "right": ("graded", []),
-    "blank": ("graded", ALL_TESTS),
-    "written_differently": ("graded", []),
-    **{f"mistake_{name}": ("graded", lost) for name, lost in _MISTAKE_LOSES.items()},
-}
-assert set(EXPECTED) == set(SUBMISSIONS) and set(_MISTAKE_LOSES) == set(samples.MISTAKES[ASSIGNMENT])
+ALTERNATIVES = {"activations": ALTERNATIVE_ACTIVATIONS, "myDenseLayer": ALTERNATIVE_LAYER, "my_init": ALTERNATIVE_INIT,
+                "my_forward": ALTERNATIVE_FORWARD, "my_backward": ALTERNATIVE_BACKWARD,
+                "my_loss_predict": ALTERNATIVE_LOSS_PREDICT}
+SUBMISSIONS, EXPECTED = catalogue.standard(ASSIGNMENT, ALTERNATIVES, _MISTAKE_LOSES, ALL_TESTS)

@@ -4,7 +4,6 @@ SUBMISSIONS: student_id -> make(folder, release_nb, solution_nb).
 EXPECTED:    student_id -> (status, failed tests) — every other test must get full points.
 """
 import catalogue
-from autograder import samples
 
 ASSIGNMENT = "lab4_regularization"
 POINTS = {"test_l2": 2, "test_dropout": 3}
@@ -50,17 +49,5 @@ _MISTAKE_LOSES = {
     "dropout_new_mask_in_backward": ["test_dropout"],
 }
 
-SUBMISSIONS = {
-    "right": catalogue.right(ASSIGNMENT),
-    "blank": catalogue.blank(ASSIGNMENT),
-    "written_differently": catalogue.answers(ASSIGNMENT, sources={
-        "l2_penalty": ALTERNATIVE_L2, "myDropout": ALTERNATIVE_DROPOUT}),
-    **{f"mistake_{name}": catalogue.mistake(ASSIGNMENT, name) for name in samples.MISTAKES[ASSIGNMENT]},
-}
-EXPECTED = {
-    "right": ("graded", []),
-    "blank": ("graded", ALL_TESTS),
-    "written_differently": ("graded", []),
-    **{f"mistake_{name}": ("graded", lost) for name, lost in _MISTAKE_LOSES.items()},
-}
-assert set(EXPECTED) == set(SUBMISSIONS) and set(_MISTAKE_LOSES) == set(samples.MISTAKES[ASSIGNMENT])
+ALTERNATIVES = {"l2_penalty": ALTERNATIVE_L2, "myDropout": ALTERNATIVE_DROPOUT}
+SUBMISSIONS, EXPECTED = catalogue.standard(ASSIGNMENT, ALTERNATIVES, _MISTAKE_LOSES, ALL_TESTS)
