@@ -34,12 +34,17 @@ PRELOAD = ("numpy", "scipy.special", "matplotlib", "matplotlib.pyplot", "sklearn
            "sklearn.model_selection", "sklearn.preprocessing", "tqdm.auto", "ipykernel.kernelapp")
 
 
+TMP_MB, SHM_MB = 512, 64  # the sandbox's private /tmp and /dev/shm: memory, so capped
+
+
 def sandboxed(command, hidden, writable, readable, here):
     """``command`` wrapped in bubblewrap: the whole file system read-only, each ``hidden`` folder
-    replaced by an empty throwaway one, the folder ``here`` (its working folder) visible read-only,
-    the ``writable`` folders writable, a private /tmp as HOME, no network, its own process and IPC
-    namespaces, no capabilities (not even when the grader runs as root)."""
-    wrap = ["bwrap", "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp",
+    replaced by an empty read-only one, the folder ``here`` (its working folder) visible read-only,
+    the ``writable`` folders writable, a private /tmp as HOME (TMP_MB at most) and /dev/shm (SHM_MB),
+    no network, its own process and IPC namespaces, no capabilities (not even when the grader runs
+    as root)."""
+    wrap = ["bwrap", "--ro-bind", "/", "/", "--dev", "/dev", "--size", str(SHM_MB << 20), "--tmpfs", "/dev/shm",
+            "--proc", "/proc", "--size", str(TMP_MB << 20), "--tmpfs", "/tmp",
             "--unshare-all", "--die-with-parent", "--new-session", "--unsetenv", "JPY_PARENT_PID",
             "--setenv", "HOME", "/tmp", "--setenv", "MPLCONFIGDIR", "/tmp"]
     if os.geteuid() == 0:   # bubblewrap keeps root's capabilities: one umount would undo the hiding
@@ -54,6 +59,8 @@ def sandboxed(command, hidden, writable, readable, here):
         wrap += ["--bind", folder, folder]
     for path in readable:
         wrap += ["--ro-bind", path, path]
+    for folder in hidden:  # empty and read-only (the mounts above are made inside them first)
+        wrap += ["--remount-ro", folder]
     return wrap + ["--chdir", here, "--"] + command
 
 
@@ -80,6 +87,8 @@ def _kernel(request, memory_mb):
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
         limit = memory_mb << 20
         resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+        resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))   # no file bigger than the memory cap
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)                 # ... an error in the cell, not a kill
         resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
         fd, connection_file = tempfile.mkstemp(prefix="kernel-", suffix=".json")
         with os.fdopen(fd, "w") as f:

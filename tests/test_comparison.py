@@ -15,8 +15,9 @@ def run(tmp_path_factory):
     source = CourseDir(tmp_path_factory.mktemp("course")).install_source("final_comparison")
     out = source / "out.ipynb"
     papermill.execute_notebook(str(source / "final_comparison.ipynb"), str(out), cwd=str(source), kernel_name="python3",
-                               progress_bar=False, parameters={"n_epochs": 4, "n_seeds": 2, "mlp_max_iter": 4,
-                                                               "validation_epochs": 6, "parity_epochs": 3})
+                               progress_bar=False, execution_timeout=300,
+                               parameters={"n_epochs": 4, "n_seeds": 2, "mlp_max_iter": 4, "validation_epochs": 6,
+                                           "parity_epochs": 3})
     return json.loads((source / "comparison.json").read_text()), notebooks.read(out)
 
 

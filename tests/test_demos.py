@@ -12,7 +12,7 @@ from autograder.labkit.your_answers import load_lab_functions
 from autograder.reference import reference_namespace
 
 FAST = {"n_steps": 12, "animation_frames": 4, "sweep_epochs": 2, "sweep_learning_rates": [0.001, 0.1],
-        "schedule_epochs": 4}
+        "schedule_epochs": 4, "show_sliders": False}  # headless: the live panel is tested in-process below
 
 
 @pytest.fixture(scope="module")
@@ -27,7 +27,7 @@ def demo(tmp_path_factory, answered_lab3):
     source = CourseDir(tmp_path_factory.mktemp("course")).install_source("demo_optimizers")
     out = source / "out.ipynb"
     papermill.execute_notebook(str(source / "demo_optimizers.ipynb"), str(out), cwd=str(source),
-                               kernel_name="python3", progress_bar=False,
+                               kernel_name="python3", progress_bar=False, execution_timeout=300,
                                parameters={**FAST, "lab3_notebook": str(answered_lab3)})
     return notebooks.read(out)
 
@@ -45,11 +45,20 @@ def test_the_demo_draws_every_figure(demo):
     assert _has_png(_outputs(demo, "fig, axes = plt.subplots(2, 2"))          # the four surfaces
     html = "".join(o.get("data", {}).get("text/html", "") for o in _outputs(demo, "animate_paths("))
     assert "<script" in html and "data:image/png;base64" in html               # the JS animation player
-    sliders = _outputs(demo, "interactive_output")
-    assert _has_png(sliders)                                                    # the static fallback
-    assert any("application/vnd.jupyter.widget-view+json" in o.get("data", {}) for o in sliders)
+    assert _has_png(_outputs(demo, "slider_panel("))                             # the static figure
     assert _has_png(_outputs(demo, "Learning-rate sensitivity"))
     assert _has_png(_outputs(demo, "Momentum with each schedule"))
+
+
+def test_the_sliders_redraw():
+    calls = []
+    panel, controls = trajectories.slider_panel(lambda **values: calls.append(values), trajectories.SURFACES, 20)
+    assert len(calls) == 1 and calls[0]["steps"] == 20 and calls[0]["gamma"] == optimizers.DEFAULTS["gamma"]
+    controls["gamma"].value = 0.5
+    controls["surface_name"].value = "saddle"
+    assert len(calls) == 3 and calls[-1]["gamma"] == 0.5 and calls[-1]["surface_name"] == "saddle"
+    assert set(calls[-1]) == {"surface_name", "log10_learning_rate", "gamma", "beta1", "beta2", "log10_epsilon",
+                              "steps"}
 
 
 def test_your_answers_are_overlaid(demo):

@@ -6,11 +6,26 @@ import subprocess
 import pytest
 
 import catalogue
+from autograder import notebooks
 from autograder.course import Limits
 from autograder.grading import grade
 
 A = "lab3_optimizers"
 LIMITS = Limits(cell_seconds=4, notebook_seconds=25, memory_mb=2048, sandbox=catalogue.SANDBOX)
+FILL = """
+import os
+chunk, outcome = b"0" * (64 << 20), {}
+for folder in ("/tmp", "/dev/shm", os.getcwd()):
+    try:
+        with open(os.path.join(folder, "fill.bin"), "wb") as f:
+            for _ in range(40):   # 2.5 GB
+                f.write(chunk)
+                f.flush()
+        outcome[folder] = "wrote 2.5 GB"
+    except OSError as exc:
+        outcome[folder] = type(exc).__name__
+print("FILL", outcome)
+"""
 SUBMISSIONS = {
     "endless_loop": "while True:\n    pass\n",
     "ignores_interrupts": "import signal\nsignal.signal(signal.SIGINT, signal.SIG_IGN)\nwhile True:\n    pass\n",
@@ -18,12 +33,17 @@ SUBMISSIONS = {
     "leaves_a_process": "import subprocess\nsubprocess.Popen(['sleep', '987'])\n",
     "leaves_a_daemon": "import subprocess\nsubprocess.Popen(['setsid', 'sh', '-c', 'sleep 986 & sleep 986'])\n",
     "huge_allocation": "import numpy as np\ntry:\n    big = np.ones(600_000_000)\nexcept MemoryError:\n    raise\n",
+    "fills_the_disk": FILL,
 }
 
 
 @pytest.fixture(scope="module")
-def rows(tmp_path_factory, release_nb, solution_nb):
-    root = tmp_path_factory.mktemp("limits")
+def root(tmp_path_factory):
+    return tmp_path_factory.mktemp("limits")
+
+
+@pytest.fixture(scope="module")
+def rows(root, release_nb, solution_nb):
     for student, code in SUBMISSIONS.items():  # right answers, with the code at the end of the last answer
         catalogue.answers(A, extra={"my_optimizer": code})(root / "submitted" / student, release_nb, solution_nb)
     catalogue.right(A)(root / "submitted" / "zz_right", release_nb, solution_nb)
@@ -59,6 +79,16 @@ def test_a_huge_allocation_raises_memory_error(rows):
     assert rows["huge_allocation"]["status"] == "graded"
     assert "MemoryError" in rows["huge_allocation"]["message"]
     assert float(rows["huge_allocation"]["score"]) == 15  # its functions were defined before
+
+
+def test_student_code_cannot_fill_the_memory_or_the_disk(rows, root):
+    """/tmp and /dev/shm are capped tmpfs (memory), the notebook's folder is read-only, no file may
+    outgrow the memory cap: each 2.5 GB write fails in the student's cell, and grading goes on."""
+    assert rows["fills_the_disk"]["status"] == "graded" and float(rows["fills_the_disk"]["score"]) == 15
+    graded = notebooks.read(root / "course" / "autograded" / "fills_the_disk" / A / f"{A}.ipynb")
+    printed = "".join(o.get("text", "") for c in graded.cells for o in c.get("outputs", []))
+    outcome = printed.split("FILL ")[1].splitlines()[0]
+    assert "wrote" not in outcome and outcome.count("OSError") == 3, outcome
 
 
 def test_the_batch_goes_on(rows):

@@ -62,7 +62,8 @@ def test_the_lecture_run_trains_and_draws_with_few_epochs(tmp_path, monkeypatch,
     source = CourseDir(tmp_path / "course").install_source(lab)
     out = tmp_path / "out.ipynb"
     papermill.execute_notebook(str(source / f"{lab}.ipynb"), str(out), cwd=str(source),
-                               parameters={"n_epochs": 3}, kernel_name="python3", progress_bar=False)
+                               parameters={"n_epochs": 3}, kernel_name="python3", progress_bar=False,
+                               execution_timeout=300)
     cells = _code_cells(notebooks.read(out))
     for grade_id in FIGURE_CELLS[lab]:
         assert any("image/png" in o.get("data", {}) for o in cells[grade_id].outputs), grade_id

@@ -128,3 +128,25 @@ def animate_paths(surface, paths, frames=40, interval=100, figsize=(8, 4.5), dpi
     animation = FuncAnimation(fig, show, frames=steps, interval=interval, blit=False)
     plt.close(fig)  # the notebook shows the animation, not a still of its last frame
     return animation
+
+
+def slider_panel(draw, surfaces, steps):
+    """ipywidgets controls for ``draw(surface_name, log10_learning_rate, gamma, beta1, beta2,
+    log10_epsilon, steps)``, redrawing below them on every change (needs a live notebook)."""
+    import ipywidgets as widgets
+
+    from .optimizers import DEFAULTS
+
+    controls = dict(
+        surface_name=widgets.Dropdown(options=list(surfaces), value=list(surfaces)[0], description="surface"),
+        log10_learning_rate=widgets.FloatSlider(value=-1.0, min=-4, max=0.5, step=0.1, description="log10 α"),
+        gamma=widgets.FloatSlider(value=DEFAULTS["gamma"], min=0.0, max=0.99, step=0.01, description="γ"),
+        beta1=widgets.FloatSlider(value=DEFAULTS["beta1"], min=0.0, max=0.99, step=0.01, description="β1"),
+        beta2=widgets.FloatSlider(value=DEFAULTS["beta2"], min=0.5, max=0.9999, step=0.0001, description="β2",
+                                  readout_format=".4f"),
+        log10_epsilon=widgets.FloatSlider(value=-8.0, min=-10, max=0, step=0.5, description="log10 ε"),
+        steps=widgets.IntSlider(value=steps, min=5, max=300, step=5, description="steps"),
+    )
+    rows = list(controls.values())
+    return widgets.VBox([widgets.HBox(rows[:4]), widgets.HBox(rows[4:]),
+                         widgets.interactive_output(draw, controls)]), controls
