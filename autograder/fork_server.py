@@ -47,6 +47,8 @@ def sandboxed(command, hidden, writable, readable, here):
             "--proc", "/proc", "--size", str(TMP_MB << 20), "--tmpfs", "/tmp",
             "--unshare-all", "--die-with-parent", "--new-session", "--unsetenv", "JPY_PARENT_PID",
             "--setenv", "HOME", "/tmp", "--setenv", "MPLCONFIGDIR", "/tmp"]
+    hidden = sorted({h.rstrip("/") or "/" for h in hidden})
+    hidden = [h for h in hidden if not any(h.startswith(o + "/") for o in hidden)]  # the outermost ones
     if os.geteuid() == 0:   # bubblewrap keeps root's capabilities: one umount would undo the hiding
         wrap += ["--cap-drop", "ALL"]
     for folder in hidden:
