@@ -63,6 +63,6 @@ def main(course_dir=None):
     print()
     print(report.format_table(table))
     print("\ndave patched numpy.allclose and printed 'test passed.': the grader decides outside his kernel,\n"
-          "so his wrong my_optimizer earns nothing for sgd, momentum, adagrad, rmsprop and adam.")
+          "so his wrong my_optimizer earns nothing for sgd, momentum, adagrad, rmsprop, adam and nesterov.")
     print(f"\nCSV: {csv_path}\nFeedback: {csv_path.with_name('grades_feedback')}")
     return table

@@ -182,3 +182,16 @@ def test_the_references_of_several_labs_in_one_process(tmp_path):
     for lab in ("lab2_forward_backward", "lab4_regularization", "lab3_optimizers", "lab2_forward_backward"):
         reports = reference_reports(course.install_source(lab) / f"{lab}.ipynb")
         assert reports and all(reports.values()), lab
+
+
+def test_the_seeds_sign_convention_gets_its_own_hint(ref):
+    """Seed 000 writes v = gamma v - eta g, w += gamma v - eta g: the same steps with the velocity's sign
+    flipped. The course stores the subtracted delta; the hint says so."""
+    def seeds_nag(lyr, opt, W_grad, B_grad, solver='sgd', learning_rate=0.01, iter=1):
+        opt.W_dt = 0.9 * opt.W_dt - learning_rate * W_grad
+        opt.B_dt = 0.9 * opt.B_dt - learning_rate * B_grad
+        lyr.wegt = lyr.wegt + 0.9 * opt.W_dt - learning_rate * W_grad
+        lyr.bias = lyr.bias + 0.9 * opt.B_dt - learning_rate * B_grad
+
+    verdict = checks.self_check_nesterov(seeds_nag, ref["myOptParam"], ref["myDenseLayer"])
+    assert not verdict.passed and "opposite sign" in verdict.message, verdict.message

@@ -115,12 +115,24 @@ def trace_optparam(myOptParam, shapes=((2, 3),)):
     return steps
 
 
+def _negated(expected, got, name):
+    """True when ``got`` recorded minus the expected value of array ``name`` (a sign convention)."""
+    if expected is None or got is None or name not in expected.arrays or name not in got.arrays:
+        return False
+    e, g = np.asarray(expected.arrays[name], dtype=float), np.asarray(got.arrays[name], dtype=float)
+    return e.shape == g.shape and np.any(e != 0) and np.allclose(g, -e, rtol=1e-6, atol=1e-9)
+
+
 def optimizer_hint(solver):
     """A hint function for ``judge_values`` on an optimizer trace of ``solver``."""
 
     def hint(step_index, bad_names, expected=None, got=None):
         state_bad = {n for n in bad_names if n.startswith("opt.")}
         weights_bad = bad_names & {"lyr.wegt", "lyr.bias"}
+        if solver in ("momentum", "nesterov") and _negated(expected, got, "opt.W_dt"):
+            return ("opt.W_dt holds the right velocity with the opposite sign: the course stores the delta "
+                    "that is SUBTRACTED, opt.W_dt = gamma * opt.W_dt + learning_rate * W_grad "
+                    "(seed 000's v = gamma v - eta g is its negative).")
         if bad_names & {"W_grad", "B_grad"}:
             return ("your my_optimizer changed W_grad or B_grad in place (for example with *=); "
                     "compute the delta into a new array, W_dlt = ..., and leave the gradients alone.")
