@@ -1,8 +1,10 @@
 """A working nbgrader course directory for the kit, and the nbgrader API bound to it."""
+import functools
 import json
 import logging
 import os
 import shutil
+import subprocess
 import sys
 import warnings
 from dataclasses import dataclass
@@ -10,6 +12,7 @@ from pathlib import Path
 
 
 from . import paths
+from .fork_server import sandboxed
 from .nbgrader_config import course_config
 from .warm_kernels import WarmKernelManager, server_for
 
@@ -30,8 +33,24 @@ class Limits:
     sandbox: bool = True           # bubblewrap: the grader's files hidden, no network (fork_server)
 
 
+@functools.lru_cache(maxsize=None)
+def sandbox_problem():
+    """None when bubblewrap can sandbox a process here (tried with the grader's own flags), else why not."""
+    if shutil.which("bwrap") is None:
+        return "bubblewrap is not installed (`apt-get install bubblewrap`, or `make sandbox`)"
+    try:
+        tried = subprocess.run(sandboxed(["true"], hidden=[], writable=[], readable=[], here="/"),
+                               capture_output=True, text=True, timeout=30)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        return f"bubblewrap could not be run: {exc}"
+    if tried.returncode != 0:
+        why = (tried.stderr.strip().splitlines() or ["no message"])[-1]
+        return f"bubblewrap is installed but cannot make a sandbox here ({why}); user namespaces may be off"
+    return None
+
+
 def sandbox_available():
-    return shutil.which("bwrap") is not None
+    return sandbox_problem() is None
 
 
 KERNEL_NAME = "optkit-limited"

@@ -8,7 +8,7 @@ from pathlib import Path
 import nbformat
 
 from . import intake, lms, notebooks, paths, report
-from .course import CourseDir, Limits, sandbox_available
+from .course import CourseDir, Limits, sandbox_available, sandbox_problem
 from .journal import Journal, grader_fingerprint, submission_fingerprint
 from .restore import restore_metadata, restore_missing_cells
 
@@ -71,8 +71,8 @@ def grade(submissions_dir, csv_path, course_dir=None, db_url=None, feedback_dir=
     with deleted instructor cells put back, and are never modified. Feedback HTML goes to ``feedback_dir`` (default: <csv stem>_feedback/).
     """
     if limits.sandbox and not sandbox_available():
-        raise RuntimeError("the sandbox needs bubblewrap (`apt-get install bubblewrap`); to grade without "
-                           "isolation, with student code running with your permissions, pass --no-sandbox")
+        raise RuntimeError(f"no sandbox: {sandbox_problem()}. To grade without isolation, with student code "
+                           "running with your permissions, pass --no-sandbox")
     sources = load_sources()
     originals = Path(submissions_dir).resolve()  # hidden from the kernels, like the course directory
     hidden = [originals.parent if originals.is_file() else originals]

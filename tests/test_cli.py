@@ -1,5 +1,8 @@
 """The command line: clear errors, no traceback."""
+import pytest
+
 from autograder.cli import main
+from autograder.grading import grade
 
 
 def test_grade_refuses_a_missing_folder_with_a_clear_message(tmp_path, capsys):
@@ -18,3 +21,14 @@ def test_grade_from_the_command_line_writes_the_csv(tmp_path, capsys, release_nb
     assert main(args) == 0
     assert "ann,lab3_optimizers,lab3_optimizers,15,14,graded" in (tmp_path / "g.csv").read_text()
     assert "15 / 14" in capsys.readouterr().out
+
+
+def test_grading_refuses_to_run_without_a_sandbox(tmp_path, monkeypatch):
+    from autograder import course
+    monkeypatch.setattr(course.shutil, "which", lambda name: None)  # as on a machine without bubblewrap
+    course.sandbox_problem.cache_clear()
+    try:
+        with pytest.raises(RuntimeError, match=r"bubblewrap is not installed.*--no-sandbox"):
+            grade(tmp_path, tmp_path / "g.csv", course_dir=tmp_path / "course", log=lambda m: None)
+    finally:
+        course.sandbox_problem.cache_clear()
