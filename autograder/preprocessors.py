@@ -73,24 +73,26 @@ def verdict_outputs(passed, message):
     return outputs
 
 
+_from_source = {}  # (what, path, mtime) -> value: computed once per source notebook per process
+
+
+def from_source(source_directory, info, what, compute):
+    """``compute(path)`` of the instructor's source notebook of ``info`` (nbgrader's resources), cached."""
+    path = os.path.join(source_directory, info["assignment"], info["notebook"] + ".ipynb")
+    key = (what, path, os.path.getmtime(path))
+    if key not in _from_source:
+        _from_source[key] = compute(path)
+    return _from_source[key]
+
+
 class DecideFromTraces(NbGraderPreprocessor):
     """Decide each graded test cell from the reported traces (see the module docstring)."""
 
     source_directory = Unicode(
         "", help="The course's source/ directory, holding <assignment>/<notebook>.ipynb").tag(config=True)
 
-    _cache = {}  # (path, mtime) -> reference reports: computed once per notebook per process
-
-    def _expected(self, assignment, notebook):
-        path = os.path.join(self.source_directory, assignment, notebook + ".ipynb")
-        key = (path, os.path.getmtime(path))
-        if key not in self._cache:
-            self._cache[key] = reference_reports(path)
-        return self._cache[key]
-
     def preprocess(self, nb, resources):
-        info = resources["nbgrader"]
-        self.expected = self._expected(info["assignment"], info["notebook"])
+        self.expected = from_source(self.source_directory, resources["nbgrader"], "reports", reference_reports)
         return super().preprocess(nb, resources)
 
     def preprocess_cell(self, cell, resources, cell_index):
@@ -116,8 +118,8 @@ class AwardExtraCredit(NbGraderPreprocessor):
 
     def preprocess(self, nb, resources):
         info = resources["nbgrader"]
-        source = os.path.join(self.source_directory, info["assignment"], info["notebook"] + ".ipynb")
-        extra = notebooks.extra_credit(notebooks.read(source))
+        extra = from_source(self.source_directory, info, "extra credit",
+                            lambda path: notebooks.extra_credit(notebooks.read(path)))
         if not extra:
             return nb, resources
         passed = {notebooks.nbgrader_meta(c)["grade_id"]: c.metadata.get(VERDICT_KEY, {}).get("passed", False)

@@ -12,6 +12,7 @@ The kernel's working folder: the server's sandbox can only see one folder of the
 its *slot*; the files of the notebook's folder (labkit/, data) are linked into the slot before the
 kernel starts and removed after it stops, with everything else that kernel could write.
 """
+import asyncio
 import atexit
 import json
 import os
@@ -197,7 +198,7 @@ class ForkProvisioner(LocalProvisioner):
 
     async def wait(self):
         while (code := await self.poll()) is None:
-            await _sleep(0.05)
+            await asyncio.sleep(0.05)
         self.remote_pid = None
         return code
 
@@ -222,11 +223,6 @@ class ForkProvisioner(LocalProvisioner):
                 pass
             self.server.empty_slot()
         self.remote_pid = None
-
-
-async def _sleep(seconds):
-    import asyncio
-    await asyncio.sleep(seconds)
 
 
 class WarmKernelManager(AsyncKernelManager):

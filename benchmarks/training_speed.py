@@ -13,13 +13,11 @@ import warnings
 from pathlib import Path
 
 import numpy as np
-from sklearn.datasets import load_digits
-from sklearn.model_selection import train_test_split
 from sklearn.neural_network import MLPClassifier
-from sklearn.preprocessing import StandardScaler
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "autograder"))
-from labkit.training import train  # noqa: E402
+from labkit.digits import course_digits  # noqa: E402
+from labkit.training import initial_weights, train  # noqa: E402
 
 SKLEARN_SOLVER = {"sgd": {"solver": "sgd", "momentum": 0.0, "nesterovs_momentum": False},
                   "adam": {"solver": "adam"}}
@@ -36,12 +34,9 @@ def main():
     parser.add_argument("--epochs", type=int, default=1000)
     parser.add_argument("--repeats", type=int, default=1, help="alternating runs per solver; the median counts")
     args = parser.parse_args()
-    X_raw, _, labels, _ = train_test_split(*load_digits(return_X_y=True), test_size=0.2, random_state=101)
-    X = StandardScaler().fit_transform(X_raw)
-    Y = np.eye(10)[labels]
-    rng = np.random.RandomState(0)
-    weights = [rng.randn(80, 64), rng.randn(70, 80), rng.randn(10, 70)]
-    biases = [np.zeros(80), np.zeros(70), np.zeros(10)]
+    data = course_digits()
+    X, Y, labels = data.X_train, data.y_train, data.y_train_num
+    weights, biases = initial_weights(0)
     steps = args.epochs * int(np.ceil(X.shape[0] / 64))
     print(f"{args.epochs} epochs of {X.shape[0]} rows, batch 64 ({steps} steps), 64-80-70-10, float64")
     print(f"{'solver':<7} {'ours (s)':>9} {'sklearn (s)':>12} {'ours/step':>10} {'sklearn/step':>13} {'ratio':>6}")

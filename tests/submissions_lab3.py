@@ -159,13 +159,14 @@ def tests_deleted(folder, release_nb, solution_nb):
 
 
 def metadata_tampered(answers):
-    """``answers`` (right or wrong) in a notebook whose test cells claim 100 points, one with another
-    grade id and one with a forged checksum."""
+    """``answers`` (right or wrong) in a notebook whose test cells claim 100 points (and 100 of extra
+    credit), one with another grade id and one with a forged checksum."""
     def make(folder, release_nb, solution_nb):
         nb = samples.answered(release_nb, solution_nb, sources=None if answers == "right" else WRONG_ANSWERS)
         tests = [c for c in nb.cells if notebooks.is_test_cell(c)]
         for cell in tests:
             cell.metadata.nbgrader["points"] = 100
+            cell.metadata["optkit_extra_credit"] = 100  # extra credit is read from the source only
         tests[0].metadata.nbgrader["grade_id"] = "my_own_test"
         tests[1].metadata.nbgrader["checksum"] = "0" * 32
         catalogue.write(folder, ASSIGNMENT, nb)

@@ -8,13 +8,29 @@ from sklearn.preprocessing import StandardScaler
 
 from autograder.course import CourseDir
 from autograder.labkit import dnn, parity, training
+from autograder.labkit.digits import course_digits
 from autograder.reference import reference_namespace
 
 
 @pytest.fixture(scope="module")
 def digits():
-    X_train, _, labels, _ = train_test_split(*load_digits(return_X_y=True), test_size=0.2, random_state=101)
-    return StandardScaler().fit_transform(X_train), labels
+    data = course_digits()
+    return data.X_train, data.y_train_num
+
+
+def test_the_course_data_and_start():
+    """labkit's shortcuts give what the labs spell out: the split, the scaler, the first rows, the start."""
+    X_raw, X_test_raw, labels, y_test = train_test_split(*load_digits(return_X_y=True), test_size=0.2,
+                                                         random_state=101)
+    full, small = course_digits(), course_digits(n_train=300)
+    assert np.array_equal(full.X_train, StandardScaler().fit_transform(X_raw)) and np.array_equal(full.y_test, y_test)
+    assert np.array_equal(full.y_train, np.eye(10)[labels]) and full.X_test.shape == (360, 64)
+    assert np.array_equal(small.X_train, StandardScaler().fit_transform(X_raw[:300])) and small.y_train.shape == (300, 10)
+    np.random.seed(4)
+    expected = [np.random.randn(80, 64), np.random.randn(70, 80), np.random.randn(10, 70)]
+    weights, biases = training.initial_weights(4)
+    assert all(np.array_equal(w, e) for w, e in zip(weights, expected))
+    assert [b.shape for b in biases] == [(80,), (70,), (10,)] and not any(b.any() for b in biases)
 
 
 @pytest.fixture(scope="module")

@@ -24,6 +24,13 @@ BETA1, BETA2 = 0.9, 0.99  # Adam, the course's values
 SOLVERS = ("sgd", "momentum", "adagrad", "rmsprop", "adam", "nesterov")
 
 
+def initial_weights(seed, sizes=(64, 80, 70, 10)):
+    """The course's start: standard-normal weights (n_out, n_in), zero biases, as after np.random.seed(seed)."""
+    rng = np.random.RandomState(seed)  # the same stream as np.random.seed(seed); the global one is left alone
+    weights = [rng.randn(n_out, n_in) for n_in, n_out in zip(sizes[:-1], sizes[1:])]
+    return weights, [np.zeros(n_out) for n_out in sizes[1:]]
+
+
 def flat_views(shapes):
     """(flat array, [views]) with one C-contiguous view of the flat array per shape."""
     flat = np.zeros(sum(int(np.prod(s)) for s in shapes))
