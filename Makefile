@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 
-.PHONY: demo test lab solutions release benchmark clean sandbox postgres
+.PHONY: demo test lab solutions release benchmark comparison clean sandbox postgres
 
 $(VENV)/installed: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -37,6 +37,9 @@ release: $(VENV)/installed  ## regenerate notebooks/ from solutions/
 
 benchmark: $(VENV)/installed  ## the training loop's speed against scikit-learn's (about 1 minute)
 	$(PY) benchmarks/training_speed.py
+
+comparison: $(VENV)/installed  ## the final comparison with its defaults, beside the handout's table (about 4 minutes)
+	$(PY) benchmarks/comparison_report.py
 
 clean:  ## remove the working course directories
 	rm -rf .grading

@@ -1,24 +1,18 @@
-"""The comparison notebook runs end to end (tiny parameters) and writes a complete comparison.json."""
-import json
-
-import papermill
+"""The comparison notebook runs end to end (tiny parameters) and writes a complete comparison.json;
+the report script (benchmarks/comparison_report.py) runs it and prints it beside the handout's table."""
 import pytest
 
 from autograder import notebooks
-from autograder.course import CourseDir
+from benchmarks.comparison_report import near, report_lines, run_comparison
 
 SOLVERS = ["sgd", "momentum", "adagrad", "rmsprop", "adam", "nesterov"]  # NAG: the extra credit, not in the handout
 
 
 @pytest.fixture(scope="module")
 def run(tmp_path_factory):
-    source = CourseDir(tmp_path_factory.mktemp("course")).install_source("final_comparison")
-    out = source / "out.ipynb"
-    papermill.execute_notebook(str(source / "final_comparison.ipynb"), str(out), cwd=str(source), kernel_name="python3",
-                               progress_bar=False, execution_timeout=300,
-                               parameters={"n_epochs": 4, "n_seeds": 2, "mlp_max_iter": 4, "validation_epochs": 6,
-                                           "parity_epochs": 3})
-    return json.loads((source / "comparison.json").read_text()), notebooks.read(out)
+    comparison, executed = run_comparison(tmp_path_factory.mktemp("course"), timeout=300, parameters={
+        "n_epochs": 4, "n_seeds": 2, "mlp_max_iter": 4, "validation_epochs": 6, "parity_epochs": 3})
+    return comparison, notebooks.read(executed)
 
 
 def test_comparison_json_is_complete_and_sane(run):
@@ -44,3 +38,24 @@ def test_the_figures_are_drawn(run):
     table = "".join(o.get("text", "") for o in cells["summary_table"].outputs)
     assert "MLPClassifier" in table and "±" in table
     assert "nesterov" in table and "—" in table.split("nesterov")[1].splitlines()[0]  # no handout figure for NAG
+
+
+def test_the_report_sets_each_row_beside_the_handout(run):
+    comparison, _ = run
+    lines = report_lines(comparison)
+    assert "4 epochs, 2 seeds" in lines[0]
+    rows = {line.split()[0]: line for line in lines[2:2 + len(comparison["results"])]}
+    assert set(rows) == set(SOLVERS) | {"MLPClassifier"}
+    assert "0.9778" in rows["adam"] and "—" in rows["nesterov"]     # the handout's figure, none for NAG
+    assert rows["MLPClassifier"].split()[5] in ("yes", "NO")
+
+
+@pytest.mark.parametrize("mean, se, runs, handout, expected", [
+    (0.9572, 0.0056, 5, 0.9667, True),     # the README's sgd row: one run's spread is 0.0125
+    (0.9428, 0.0038, 5, 0.9500, True),
+    (0.9000, 0.0010, 5, 0.9667, False),
+    (0.9667, 0.0, 5, 0.9667 + 1.5 / 360, True),   # no spread at all: one test digit still counts as near
+    (0.9667, 0.0, 5, 0.9667 + 3 / 360, False),
+])
+def test_near_means_within_two_standard_deviations_of_one_run(mean, se, runs, handout, expected):
+    assert near({"accuracy_mean": mean, "accuracy_se": se, "runs": runs}, handout) is expected

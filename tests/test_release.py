@@ -2,6 +2,7 @@
 labkit/dnn.py is exactly what Lab 2's solution exports."""
 import filecmp
 
+import papermill
 import pytest
 
 from autograder import export, notebooks, paths
@@ -98,3 +99,19 @@ def test_every_test_cell_is_decided_by_the_grader(assignment):
         assert tests
         for grade_id, cell in tests.items():
             assert "hidden_test(" in notebooks.hidden_code(cell.source), grade_id
+
+
+@pytest.mark.parametrize("notebook", sorted(paths.SOLUTIONS.glob("*/*.ipynb")), ids=lambda p: p.stem)
+def test_papermill_reads_every_parameter(notebook, caplog):
+    """Each name the parameters cell assigns (outside an if) is one `papermill -p` can set, read
+    without a parse warning: an unread one is ignored by papermill's parameter check."""
+    import ast
+    import logging
+
+    cell = next(c for c in notebooks.read(notebook).cells if "parameters" in c.metadata.get("tags", []))
+    assigned = [target.id for node in ast.parse(cell.source).body if isinstance(node, ast.Assign)
+                for target in node.targets if isinstance(target, ast.Name)]
+    with caplog.at_level(logging.WARNING, logger="papermill"):
+        found = papermill.inspect_notebook(str(notebook))
+    assert not [r for r in caplog.records if "Unable to parse" in r.getMessage()], caplog.text
+    assert list(found) == assigned
