@@ -68,13 +68,14 @@ def write_csv(table, csv_path, sources):
 def format_table(table):
     """A plain-text score table, with where each submission lost points."""
     width = max([len("student")] + [len(e["student_id"]) for e in table])
-    lines = [f"{'student':<{width}}  {'assignment':<16} {'score':>11}  status"]
     # (a score above its maximum holds extra credit: tests worth points on top of the total)
-    for entry in table:
-        score = f"{entry['score']:g} / {entry['max_score']:g}" if entry["max_score"] != "" else "-"
-        if entry.get("extra"):
-            score += f" (incl. {entry['extra']:g} extra credit)"
-        lines.append(f"{entry['student_id']:<{width}}  {entry['assignment']:<16} {score:>11}  {entry['status']}")
+    scores = [(f"{e['score']:g} / {e['max_score']:g}" if e["max_score"] != "" else "-")
+              + (f" (incl. {e['extra']:g} extra credit)" if e.get("extra") else "") for e in table]
+    score_width = max([len("score")] + [len(s) for s in scores])
+    lines = [f"{'student':<{width}}  {'assignment':<16} {'score':>{score_width}}  status"]
+    for entry, score in zip(table, scores):
+        lines.append(f"{entry['student_id']:<{width}}  {entry['assignment']:<16} {score:>{score_width}}  "
+                     f"{entry['status']}")
         if entry["message"]:
             lines.append(f"{'':<4}{entry['message']}")
         for grade_id, message in entry["failed"].items():

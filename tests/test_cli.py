@@ -32,3 +32,12 @@ def test_grading_refuses_to_run_without_a_sandbox(tmp_path, monkeypatch):
             grade(tmp_path, tmp_path / "g.csv", course_dir=tmp_path / "course", log=lambda m: None)
     finally:
         course.sandbox_problem.cache_clear()
+
+
+def test_the_score_table_keeps_its_columns_when_a_score_holds_extra_credit():
+    from autograder.report import format_table
+    entry = dict(assignment="lab3_optimizers", max_score=14.0, status="graded", message="", failed={})
+    table = [dict(entry, student_id="alice", score=15.0, extra=1.0), dict(entry, student_id="bob", score=0.0)]
+    lines = format_table(table).splitlines()
+    assert "15 / 14 (incl. 1 extra credit)" in lines[1] and "0 / 14" in lines[2]
+    assert len({line.index("graded") for line in lines[1:]} | {lines[0].index("status")}) == 1
