@@ -140,6 +140,9 @@ MISTAKES = {"lab3_optimizers": {
         "backward draws a new mask instead of using the forward's",
         {"myDropout": [("        return dout * self.mask\n",
                         "        return dout * (np.random.rand(*dout.shape) > self.drop_rate) / (1.0 - self.drop_rate)\n")]}),
+    "dropout_forward_in_place": (
+        "forward masks its input in place (a *= mask): the backward pass then sees the masked activations",
+        {"myDropout": [("        return a * self.mask\n", "        a *= self.mask\n        return a\n")]}),
 }}
 
 

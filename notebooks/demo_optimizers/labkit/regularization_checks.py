@@ -89,8 +89,9 @@ def trace_dropout(myDropout, drop_rate, shape, seed):
         dropout = myDropout(drop_rate)
     except Exception as exc:
         return steps + [Step(f"myDropout({drop_rate})", error=describe_error(exc), meta={"role": "make"})]
+    given = x.copy()  # the first forward's argument, recorded after the call: it must be left alone
     calls = (("train", f"forward(x, train_flag=True) right after np.random.seed({seed})",
-              lambda: dropout.forward(x.copy(), train_flag=True), True),
+              lambda: dropout.forward(given, train_flag=True), True),
              ("backward", "backward(ones) after it", lambda: dropout.backward(np.ones(shape)), False),
              ("again", f"forward(x, train_flag=True) after np.random.seed({seed}) again",
               lambda: dropout.forward(x.copy(), train_flag=True), True),
@@ -104,7 +105,8 @@ def trace_dropout(myDropout, drop_rate, shape, seed):
             out = call()
         except Exception as exc:
             return steps + [Step(label, error=describe_error(exc), meta={"role": role})]
-        steps.append(observe(label, lambda: {"out": out}, meta={"role": role}))
+        seen = {"out": out, **({"x after forward": given} if role == "train" else {})}
+        steps.append(observe(label, lambda: seen, meta={"role": role}))
         if steps[-1].error:
             return steps
     return steps
@@ -126,6 +128,9 @@ def judge_dropout(expected, got):
     for role, value in out.items():
         if value.shape != x.shape:
             return Verdict(False, f"{case}: {mine[role].label} has shape {value.shape}, expected {x.shape}.")
+    if "x after forward" in mine["train"].arrays and not np.array_equal(mine["train"].arrays["x after forward"], x):
+        return Verdict(False, f"{case}: forward(a, train_flag=True) changed a in place (a *= mask?): return a "
+                              "new array, a * self.mask — the backward pass still needs the activations a.")
     close = lambda a, b: np.abs(a - b) <= 1e-9 + 1e-9 * np.abs(b)  # noqa: E731
     train, kept_value = out["train"], x / (1 - p) if p < 1 else np.zeros_like(x)
     dropped = train == 0
