@@ -73,6 +73,25 @@ MISTAKES = {"lab3_optimizers": {
         {"create_mini_batches": [("data = np.hstack((X, y))\n    np.random.shuffle(data)",
                                   "Xs, ys = X.copy(), y.copy()\n    np.random.shuffle(Xs)\n"
                                   "    np.random.shuffle(ys)\n    data = np.hstack((Xs, ys))")]}),
+    "adam_corrected_moments_stored": (
+        "Adam stores the bias-corrected moments back into opt (opt.W_mt = opt.W_mt / (1 - beta1**iter))",
+        {"my_optimizer": [
+            ("W_mc = opt.W_mt / (1 - np.power(beta1, iter))",
+             "opt.W_mt = opt.W_mt / (1 - np.power(beta1, iter))\n        W_mc = opt.W_mt"),
+            ("B_mc = opt.B_mt / (1 - np.power(beta1, iter))",
+             "opt.B_mt = opt.B_mt / (1 - np.power(beta1, iter))\n        B_mc = opt.B_mt"),
+            ("W_vc = opt.W_vt / (1 - np.power(beta2, iter))",
+             "opt.W_vt = opt.W_vt / (1 - np.power(beta2, iter))\n        W_vc = opt.W_vt"),
+            ("B_vc = opt.B_vt / (1 - np.power(beta2, iter))",
+             "opt.B_vt = opt.B_vt / (1 - np.power(beta2, iter))\n        B_vc = opt.B_vt")]}),
+    "minibatch_generator_drops_remainder": (
+        "create_mini_batches written as a generator (yield) that also drops the remaining rows",
+        {"create_mini_batches": [("    if data.shape[0] % batch_size != 0:\n"
+                                  "        mini_batch = data[n_minibatches * batch_size:, :]\n"
+                                  "        X_mini, y_mini = np.split(mini_batch, [-y.shape[1]], axis=1)\n"
+                                  "        mini_batches.append((X_mini, y_mini))\n", ""),
+                                 ("        mini_batches.append((X_mini, y_mini))\n", "        yield X_mini, y_mini\n"),
+                                 ("    return mini_batches", "")]}),
     "optparam_shared_array": (
         "myOptParam uses one array for W_dt, W_mt and W_vt",
         {"myOptParam": [("self.W_dt = np.zeros((n_out, n_in))", "self.W_dt = self.W_mt = self.W_vt = np.zeros((n_out, n_in))"),
@@ -99,6 +118,20 @@ MISTAKES = {"lab3_optimizers": {
         "Xavier drawn from a normal distribution of the same variance",
         {"my_init": [("lyr.wegt = np.random.uniform(-bound, bound, (n_out, n_in))",
                       "lyr.wegt = np.random.randn(n_out, n_in) * bound / np.sqrt(3)")]}),
+    "forward_inline_unstable_sigmoid": (
+        "my_forward computes its own sigmoid inline as 1 / (1 + np.exp(-z)), which overflows for large weights",
+        {"my_forward": [("a_1 = sigmoid(X @ l1.wegt.T + l1.bias)",
+                         "a_1 = 1 / (1 + np.exp(-(X @ l1.wegt.T + l1.bias)))"),
+                        ("a_2 = sigmoid(a_1 @ l2.wegt.T + l2.bias)",
+                         "a_2 = 1 / (1 + np.exp(-(a_1 @ l2.wegt.T + l2.bias)))")]}),
+    "loss_log_softmax_without_max_shift": (
+        "my_loss takes the log-softmax of the logits itself, without subtracting the maximum (overflows)",
+        {"my_loss_predict": [("    a_3 = my_forward(layers, X)[2]\n"
+                              "    return float(-np.mean(np.sum(y * np.log(np.maximum(a_3, 1e-300)), axis=1)))",
+                              "    a_1, a_2, _ = my_forward(layers, X)\n"
+                              "    z = a_2 @ layers[2].wegt.T + layers[2].bias\n"
+                              "    log_a_3 = z - np.log(np.sum(np.exp(z), axis=1, keepdims=True))\n"
+                              "    return float(-np.mean(np.sum(y * log_a_3, axis=1)))")]}),
     "forward_sigmoid_output": (
         "sigmoid instead of softmax on the output layer",
         {"my_forward": [("a_3 = softmax(", "a_3 = sigmoid(")]}),

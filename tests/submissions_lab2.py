@@ -84,13 +84,19 @@ def my_predict(layers, X):
 '''
 
 _MISTAKE_LOSES = {
+    # my_forward calls them, but with large weights the probes make the notebook's own activations harmless:
+    # an unstable activation costs only its own test
     "sigmoid_overflows": ["test_sigmoid"],
     "softmax_without_max_shift": ["test_softmax"],
     "softmax_over_axis_1": ["test_softmax"],
     "layer_transposed": ["test_myDenseLayer"],
     "he_bound_with_n_out": ["test_my_init"],
     "xavier_normal": ["test_my_init"],
-    "forward_sigmoid_output": ["test_my_forward", "test_my_loss"],  # my_loss runs my_forward
+    # my_loss and my_predict run my_forward (with large weights its sigmoid outputs all round to 1: the
+    # argmax of a row then takes the first)
+    "forward_sigmoid_output": ["test_my_forward", "test_my_loss", "test_my_predict"],
+    "forward_inline_unstable_sigmoid": ["test_my_forward", "test_my_loss", "test_my_predict"],
+    "loss_log_softmax_without_max_shift": ["test_my_loss"],
     "backward_mean": ["test_my_backward"],
     "backward_no_sigmoid_derivative": ["test_my_backward"],
     "loss_summed": ["test_my_loss"],

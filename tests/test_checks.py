@@ -1,8 +1,16 @@
 """The checks themselves (labkit.checks), run in-process against the reference solution:
-right answers written differently pass, classic mistakes fail with a precise hint."""
+right answers written differently pass, classic mistakes fail with a precise hint (every classic
+mistake of samples.MISTAKES, through the hidden tests of its lab's source notebook)."""
+import re
+
+import nbformat
 import numpy as np
 import pytest
 
+import submissions_lab2
+import submissions_lab3
+import submissions_lab4
+from autograder import notebooks, samples
 from autograder.course import CourseDir
 from autograder.labkit import checks
 from autograder.preprocessors import decide
@@ -195,3 +203,234 @@ def test_the_seeds_sign_convention_gets_its_own_hint(ref):
 
     verdict = checks.self_check_nesterov(seeds_nag, ref["myOptParam"], ref["myDenseLayer"])
     assert not verdict.passed and "opposite sign" in verdict.message, verdict.message
+
+
+# ---------------------------------------------------------------- whole labs, in-process (no nbgrader)
+# Each hidden test of a lab's source notebook run as the grader runs it: the answers (the reference's,
+# edited or replaced) report their traces, judged against the reference's with the grader's decide().
+CATALOGUES = {"lab2_forward_backward": submissions_lab2, "lab3_optimizers": submissions_lab3,
+              "lab4_regularization": submissions_lab4}
+
+
+@pytest.fixture(scope="module")
+def labs(tmp_path_factory):
+    """{assignment: (source notebook, the reference's reports)}, each lab installed once."""
+    course, found = CourseDir(tmp_path_factory.mktemp("labs")), {}
+
+    def lab(assignment):
+        if assignment not in found:
+            path = course.install_source(assignment) / f"{assignment}.ipynb"
+            found[assignment] = path, reference_reports(path)
+        return found[assignment]
+    return lab
+
+
+def _variant(source_notebook, edits=None, sources=None):
+    """The source notebook with its answers edited (``edits``) or replaced (``sources``), beside it."""
+    nb = notebooks.read(source_notebook)
+    path = source_notebook.with_name("variant.ipynb")
+    nbformat.write(samples.answered(nb, nb, edits=edits, sources=sources), str(path))
+    return path
+
+
+def _reporting_cell(payloads):
+    return {"cell_type": "code", "outputs": [{"output_type": "display_data", "data": {checks.TRACE_MIME: p}}
+                                             for p in payloads]}
+
+
+def verdicts(lab, edits=None, sources=None):
+    """{test grade_id: (passed, message)} of the answers edited or replaced, as the grader decides."""
+    source_notebook, expected = lab
+    got = reference_reports(_variant(source_notebook, edits, sources))
+    return {grade_id: decide(reports, _reporting_cell(got[grade_id])) for grade_id, reports in expected.items()}
+
+
+def first_failure(message):
+    """The first failed test's part of a decided cell's message (what a student reads first)."""
+    return next(part for part in re.split(r"\n(?=Test \d+ of \d+ )", message) if " FAILED: " in part.split("\n")[0])
+
+
+@pytest.mark.parametrize("assignment", sorted(CATALOGUES))
+def test_the_reference_answers_pass_every_hidden_test(labs, assignment):
+    failed = {g: m for g, (passed, m) in verdicts(labs(assignment)).items() if not passed}
+    assert not failed, failed
+
+
+WRITTEN_DIFFERENTLY = {
+    "lab2_forward_backward": submissions_lab2.ALTERNATIVES,
+    "lab3_optimizers": {"create_mini_batches": ALTERNATIVE_MINIBATCHES, "my_optimizer": ALTERNATIVE_OPTIMIZER,
+                        "myOptParam": ALTERNATIVE_OPTPARAM},
+    "lab4_regularization": submissions_lab4.ALTERNATIVES,
+}
+
+
+@pytest.mark.parametrize("assignment", sorted(CATALOGUES))
+def test_the_catalogues_answers_written_differently_pass(labs, assignment):
+    failed = {g: m for g, (passed, m) in verdicts(labs(assignment), sources=WRITTEN_DIFFERENTLY[assignment]).items()
+              if not passed}
+    assert not failed, failed
+
+
+STABLE_ANSWERS = {  # Lab 2: stable forward passes, losses and predictions written other ways (all right)
+    "forward_inline_tanh": {"my_forward": '''
+def my_forward(layers, X):
+    l1, l2, l3 = layers
+    a_1 = 0.5 * (1 + np.tanh(0.5 * (X @ l1.wegt.T + l1.bias)))
+    a_2 = 0.5 * (1 + np.tanh(0.5 * (a_1 @ l2.wegt.T + l2.bias)))
+    z = a_2 @ l3.wegt.T + l3.bias
+    e = np.exp(z - z.max(axis=1, keepdims=True))
+    return a_1, a_2, e / e.sum(axis=1, keepdims=True)
+'''},
+    "forward_scipy": {"my_forward": '''
+from scipy.special import expit, softmax as scipy_softmax
+
+def my_forward(layers, X):
+    out, a = [], X
+    for number, lyr in enumerate(layers, start=1):
+        z = np.dot(a, lyr.wegt.T) + lyr.bias
+        a = scipy_softmax(z, axis=1) if number == 3 else expit(z)
+        out.append(a)
+    return tuple(out)
+'''},
+    "forward_masks": {"my_forward": '''
+def stable_sigmoid(z):
+    out = np.empty_like(z)
+    positive = z >= 0
+    out[positive] = 1 / (1 + np.exp(-z[positive]))
+    e = np.exp(z[~positive])
+    out[~positive] = e / (1 + e)
+    return out
+
+def my_forward(layers, X):
+    l1, l2, l3 = layers
+    a_1 = stable_sigmoid(X @ l1.wegt.T + l1.bias)
+    a_2 = stable_sigmoid(a_1 @ l2.wegt.T + l2.bias)
+    return a_1, a_2, softmax(a_2 @ l3.wegt.T + l3.bias)
+'''},
+    "forward_clipped": {"my_forward": '''
+def my_forward(layers, X):
+    l1, l2, l3 = layers
+    a_1 = 1 / (1 + np.exp(-np.clip(X @ l1.wegt.T + l1.bias, -500, 500)))
+    a_2 = 1 / (1 + np.exp(-np.clip(a_1 @ l2.wegt.T + l2.bias, -500, 500)))
+    return a_1, a_2, softmax(a_2 @ l3.wegt.T + l3.bias)
+'''},
+    "loss_plain_log_predict_argmax_logits": {"my_loss_predict": '''
+def my_loss(layers, X, y):
+    a_3 = my_forward(layers, X)[2]
+    return -np.mean(np.sum(y * np.log(a_3), axis=1))        # the handout's formula, as written
+
+
+def my_predict(layers, X):
+    l3 = layers[2]
+    return np.argmax(my_forward(layers, X)[1] @ l3.wegt.T + l3.bias, axis=1)   # softmax keeps the order
+'''},
+    "loss_logsumexp_clip": {"my_loss_predict": '''
+from scipy.special import logsumexp
+
+def my_loss(layers, X, y):
+    l3 = layers[2]
+    z = my_forward(layers, X)[1] @ l3.wegt.T + l3.bias
+    return float(-np.mean(np.sum(y * (z - logsumexp(z, axis=1, keepdims=True)), axis=1)))
+
+
+def my_predict(layers, X):
+    return np.clip(my_forward(layers, X)[2], 1e-15, 1.0).argmax(axis=-1)
+'''},
+}
+
+
+@pytest.mark.parametrize("name", sorted(STABLE_ANSWERS))
+def test_stable_answers_written_differently_pass_the_large_weights(labs, name):
+    failed = {g: m for g, (passed, m) in verdicts(labs("lab2_forward_backward"), sources=STABLE_ANSWERS[name]).items()
+              if not passed}
+    assert not failed, failed
+
+
+def test_an_unstable_activation_costs_only_once(labs):
+    """my_forward calls the notebook's sigmoid and softmax: with large weights an overflow of theirs is
+    theirs (test_sigmoid, test_softmax), not my_forward's, my_loss's or my_predict's."""
+    unstable = {"activations": '''
+def sigmoid(x):
+    return np.exp(x) / (1 + np.exp(x))
+
+
+def softmax(x):
+    return np.exp(x) / np.sum(np.exp(x), axis=-1, keepdims=True)
+'''}
+    decided = verdicts(labs("lab2_forward_backward"), sources=unstable)
+    assert sorted(g for g, (passed, _) in decided.items() if not passed) == ["test_sigmoid", "test_softmax"]
+
+
+def test_the_visible_forward_check_catches_an_overflow(labs, capsys):
+    source_notebook, _ = labs("lab2_forward_backward")
+    edits = samples.MISTAKES["lab2_forward_backward"]["forward_inline_unstable_sigmoid"][1]
+    right, wrong = reference_namespace(source_notebook), reference_namespace(_variant(source_notebook, edits))
+    assert right["labcheck"].check_forward(right["my_forward"], right["myDenseLayer"]).passed
+    verdict = wrong["labcheck"].check_forward(wrong["my_forward"], wrong["myDenseLayer"])
+    assert not verdict.passed and "weights and biases times 1000" in verdict.message, verdict.message
+    assert "must not overflow for large weights" in capsys.readouterr().out
+
+
+# Every classic mistake of samples.MISTAKES: the tests it loses (the catalogues' tables), and for each of
+# them a phrase that names this very mistake, in the first failed hidden test's message (what a student
+# reads first); further phrases (a second problem of the same answer) anywhere in that test's feedback.
+MISTAKE_HINTS = {
+    ("lab3_optimizers", "momentum_velocity_not_stored"): {"test_momentum": "store the new deltas in opt.W_dt"},
+    ("lab3_optimizers", "adam_beta2_0999"): {"test_adam": "not 0.999"},
+    ("lab3_optimizers", "adam_no_bias_correction"): {"test_adam": "correct the bias with the iter argument"},
+    ("lab3_optimizers", "adam_corrected_moments_stored"): {"test_adam": (
+        "bias-corrected moments: they must not be stored back", "keep them in local variables")},
+    ("lab3_optimizers", "adagrad_not_accumulated"): {"test_adagrad": "add the squared gradient to opt.W_vt"},
+    ("lab3_optimizers", "rmsprop_gamma_099"): {"test_rmsprop": "with gamma = 0.9"},
+    ("lab3_optimizers", "sgd_scales_gradient_in_place"): {"test_sgd": "changed W_grad or B_grad in place"},
+    ("lab3_optimizers", "nesterov_steps_by_velocity"): {
+        "test_nesterov": "stepping by the velocity itself is plain momentum"},
+    ("lab3_optimizers", "minibatch_remainder_dropped"): {"test_create_mini_batches": "remaining rows"},
+    ("lab3_optimizers", "minibatch_shuffles_x_and_y_apart"): {"test_create_mini_batches": "shuffle X and y together"},
+    ("lab3_optimizers", "minibatch_generator_drops_remainder"): {"test_create_mini_batches": (
+        "returned a generator, not a list", "remaining rows")},
+    ("lab3_optimizers", "optparam_shared_array"): {"test_myOptParam": "two attributes share one array"},
+    ("lab2_forward_backward", "sigmoid_overflows"): {"test_sigmoid": "must not overflow for large |x|"},
+    ("lab2_forward_backward", "softmax_without_max_shift"): {"test_softmax": "subtract the row maximum"},
+    ("lab2_forward_backward", "softmax_over_axis_1"): {"test_softmax": "softmax works on the LAST axis"},
+    ("lab2_forward_backward", "layer_transposed"): {"test_myDenseLayer": "your wegt is transposed"},
+    ("lab2_forward_backward", "he_bound_with_n_out"): {"test_my_init": "look drawn with the bound sqrt(6 / n_out)"},
+    ("lab2_forward_backward", "xavier_normal"): {"test_my_init": "not a normal one"},
+    ("lab2_forward_backward", "forward_inline_unstable_sigmoid"): {
+        "test_my_forward": "rather than an inline 1 / (1 + np.exp(-z))",
+        "test_my_loss": "call my_forward, with your stable sigmoid()",
+        "test_my_predict": "call my_forward, with your stable sigmoid()"},
+    ("lab2_forward_backward", "loss_log_softmax_without_max_shift"): {
+        "test_my_loss": "subtract each row's maximum logit before np.exp"},
+    ("lab2_forward_backward", "forward_sigmoid_output"): {
+        "test_my_forward": "softmax (not sigmoid)", "test_my_loss": "fix my_forward first",
+        "test_my_predict": "fix my_forward first"},
+    ("lab2_forward_backward", "backward_mean"): {"test_my_backward": "the course uses the SUM"},
+    ("lab2_forward_backward", "backward_no_sigmoid_derivative"): {
+        "test_my_backward": "sigmoid's derivative a * (1 - a)"},
+    ("lab2_forward_backward", "loss_summed"): {"test_my_loss": "the loss is the MEAN over the rows"},
+    ("lab2_forward_backward", "predict_floats"): {"test_my_predict": "the labels are right but are not integers"},
+    ("lab4_regularization", "l2_penalty_without_half"): {"test_l2": "half of it"},
+    ("lab4_regularization", "l2_biases_decayed"): {"test_l2": "the biases are not decayed"},
+    ("lab4_regularization", "l2_gradients_in_place"): {"test_l2": "do not change the gradients passed in"},
+    ("lab4_regularization", "dropout_not_inverted"): {"test_dropout": "the kept units are not scaled"},
+    ("lab4_regularization", "dropout_keeps_drop_rate"): {"test_dropout": "drop_rate is the fraction DROPPED"},
+    ("lab4_regularization", "dropout_new_mask_in_backward"): {"test_dropout": "must use the mask of the last forward"},
+    ("lab4_regularization", "dropout_forward_in_place"): {"test_dropout": "changed a in place"},
+}
+
+
+def test_every_classic_mistake_has_its_hint_phrases():
+    assert set(MISTAKE_HINTS) == {(a, name) for a, mistakes in samples.MISTAKES.items() for name in mistakes}
+
+
+@pytest.mark.parametrize("assignment, name", sorted(MISTAKE_HINTS), ids=[n for _, n in sorted(MISTAKE_HINTS)])
+def test_a_classic_mistake_fails_with_the_hint_that_names_it(labs, assignment, name):
+    decided = verdicts(labs(assignment), edits=samples.MISTAKES[assignment][name][1])
+    lost = CATALOGUES[assignment].EXPECTED[f"mistake_{name}"][1]
+    assert sorted(g for g, (passed, _) in decided.items() if not passed) == sorted(lost)
+    assert set(MISTAKE_HINTS[assignment, name]) == set(lost)  # every test it loses says why
+    for test, phrases in MISTAKE_HINTS[assignment, name].items():
+        main, *more = (phrases,) if isinstance(phrases, str) else phrases
+        assert main in first_failure(decided[test][1]), (test, decided[test][1])
+        assert all(phrase in decided[test][1] for phrase in more), (test, decided[test][1])

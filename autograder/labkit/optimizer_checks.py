@@ -6,6 +6,7 @@ from .trace import Step, as_float_array, describe_error, error_text, judge_value
 SOLVERS = ("sgd", "momentum", "adagrad", "rmsprop", "adam")  # the handout's, in its order
 EXTRA_SOLVERS = ("nesterov",)                                 # the extra-credit one (seed 000)
 GAMMA = 0.9
+BETA1, BETA2 = 0.9, 0.99  # the course's Adam
 OPT_STATE = ("W_dt", "B_dt", "W_mt", "B_mt", "W_vt", "B_vt")
 # The state arrays each solver reads and writes (checked after every call).
 STATE_OF = {
@@ -65,7 +66,7 @@ def trace_optimizer(my_optimizer, myOptParam, myDenseLayer, solver, seed, calls,
             "lyr.wegt": lyr.wegt, "lyr.bias": lyr.bias,
             **{f"opt.{name}": getattr(opt, name) for name in STATE_OF[solver]},
             "W_grad": W_grad, "B_grad": B_grad,
-        }))
+        }, meta={"iter": iteration}))
         if steps[-1].error:
             break
     return steps
@@ -115,12 +116,27 @@ def trace_optparam(myOptParam, shapes=((2, 3),)):
     return steps
 
 
-def _negated(expected, got, name):
-    """True when ``got`` recorded minus the expected value of array ``name`` (a sign convention)."""
+def _times(expected, got, name, factor):
+    """True when ``got`` recorded ``factor`` times the expected value of array ``name``."""
     if expected is None or got is None or name not in expected.arrays or name not in got.arrays:
         return False
     e, g = np.asarray(expected.arrays[name], dtype=float), np.asarray(got.arrays[name], dtype=float)
-    return e.shape == g.shape and np.any(e != 0) and np.allclose(g, -e, rtol=1e-6, atol=1e-9)
+    return e.shape == g.shape and np.any(e != 0) and np.allclose(g, factor * e, rtol=1e-6, atol=1e-9)
+
+
+def _negated(expected, got, name):
+    """True when ``got`` recorded minus the expected value of array ``name`` (a sign convention)."""
+    return _times(expected, got, name, -1.0)
+
+
+def _corrected_moments_stored(expected, got):
+    """True when an Adam moment in opt holds its bias-corrected value, m / (1 - beta1**iter) or
+    v / (1 - beta2**iter): the correction was stored back instead of kept in a local variable."""
+    iteration = expected.meta.get("iter") if expected is not None else None
+    if not iteration:
+        return False
+    return any(_times(expected, got, f"opt.{name}", 1 / (1 - beta ** iteration))
+               for name, beta in (("W_mt", BETA1), ("B_mt", BETA1), ("W_vt", BETA2), ("B_vt", BETA2)))
 
 
 def optimizer_hint(solver):
@@ -161,6 +177,10 @@ def optimizer_hint(solver):
                 return "opt.W_vt = gamma * opt.W_vt + (1 - gamma) * W_grad**2 with gamma = 0.9."
             return "W_dlt = eta / sqrt(opt.W_vt + epsilon) * W_grad, using the updated opt.W_vt."
         if solver == "adam":
+            if _corrected_moments_stored(expected, got):
+                return ("opt holds the bias-corrected moments: they must not be stored back into opt.W_mt or "
+                        "opt.W_vt; keep them in local variables (W_mc = opt.W_mt / (1 - beta1**iter), W_vc = "
+                        "opt.W_vt / (1 - beta2**iter)), so that opt keeps the uncorrected moments for the next call.")
             if state_bad & {"opt.W_mt", "opt.B_mt"}:
                 return "first moment: beta1 times the old opt.W_mt plus (1 - beta1) times the gradient, beta1 = 0.9."
             if state_bad:

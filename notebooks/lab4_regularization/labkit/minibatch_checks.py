@@ -1,5 +1,7 @@
 """Checks of ``create_mini_batches`` (the optimizers lab): judged by properties, so that any right
 way of shuffling with ``np.random`` passes."""
+from collections.abc import Iterator
+
 import numpy as np
 
 from .trace import Step, Verdict, error_text, mismatch, describe_error, observe
@@ -28,10 +30,14 @@ def trace_minibatches(create_mini_batches, n, n_features, y_columns, batch_size,
     for role, label in calls:
         if role != "next":
             np.random.seed(seed)
+        meta = {"role": role}
         try:
             batches = create_mini_batches(X, y, batch_size)
+            if isinstance(batches, Iterator):  # a generator (yield), zip, map...: judged on its batches too
+                meta["returned"] = type(batches).__name__
+                batches = list(batches)
         except Exception as exc:
-            steps.append(Step(label, error=describe_error(exc), meta={"role": role}))
+            steps.append(Step(label, error=describe_error(exc), meta=meta))
             return steps
 
         def read_batches():
@@ -44,8 +50,8 @@ def trace_minibatches(create_mini_batches, n, n_features, y_columns, batch_size,
                 arrays[f"X_mini {number}"], arrays[f"y_mini {number}"] = pair
             return arrays
 
-        steps.append(observe(label, read_batches, meta={"role": role, "n_batches": len(batches)
-                                                        if isinstance(batches, (list, tuple)) else 0}))
+        meta["n_batches"] = len(batches) if isinstance(batches, (list, tuple)) else 0
+        steps.append(observe(label, read_batches, meta=meta))
         if steps[-1].error:
             return steps
     steps.append(Step("X and y after the calls", {"X": X.astype(float), "y": y.astype(float)},
@@ -108,6 +114,13 @@ def judge_minibatches(expected, got):
             return Verdict(False, f"{case}: {roles[role].label if role in roles else role}: {why}.")
     first = _batches(mine["first"])
     problem = _batch_problem(first, X, y, batch_size)
+    returned = mine["first"].meta.get("returned")
+    if returned:  # the most specific first, then whatever else is wrong with the batches
+        why = (" (a function with yield returns a generator, which has no len() and can be walked through "
+               "only once)" if returned == "generator" else "")
+        besides = f"; besides, {problem}" if problem else ""
+        return Verdict(False, f"{case}: create_mini_batches returned a {returned}, not a list: append each "
+                              f"(X_mini, y_mini) pair to a list and return the list{why}{besides}.")
     if problem:
         return Verdict(False, f"{case}: {problem}.")
     if "after" in roles:

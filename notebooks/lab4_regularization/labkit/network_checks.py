@@ -4,6 +4,7 @@ loss and prediction.
 Numerical checks compare values with the reference (``judge_values``); initialization is judged
 statistically (``judge_init``), so that any right way of drawing the numbers passes.
 """
+import contextlib
 import warnings
 
 import numpy as np
@@ -27,15 +28,34 @@ def _layer(myDenseLayer, n_out, n_in):
         return _Layer(n_out, n_in)
 
 
-def _network(myDenseLayer, sizes, rng, scale=1.0):
-    """Layers for ``sizes`` = (n_in, h1, h2, n_out) with weights and biases drawn from ``rng``."""
+def _network(myDenseLayer, sizes, rng, scale=1.0, output=None):
+    """Layers for ``sizes`` = (n_in, h1, h2, n_out) with weights and biases drawn from ``rng`` times
+    ``scale``; ``output`` = (scale, shift): the output layer's own scale, its biases shifted by ``shift``."""
     layers = []
-    for n_in, n_out in zip(sizes[:-1], sizes[1:]):
+    for number, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:]), start=1):
+        layer_scale, shift = output if output and number == len(sizes) - 1 else (scale, 0.0)
         lyr = _layer(myDenseLayer, n_out, n_in)
-        lyr.wegt = scale * rng.randn(n_out, n_in)
-        lyr.bias = scale * rng.randn(n_out)
+        lyr.wegt = layer_scale * rng.randn(n_out, n_in)
+        lyr.bias = layer_scale * rng.randn(n_out) + shift
         layers.append(lyr)
     return layers
+
+
+# weights="large": a diverged network. Hidden pre-activations reach thousands, where exp(-z) of a sigmoid
+# written 1 / (1 + np.exp(-z)) overflows; the output logits all lie near 750, where np.exp of any of them
+# overflows, while their differences (all that softmax sees) stay small: no probability is near 0 and
+# the loss never takes log(0), so answers that guard log(0) differently still agree.
+LARGE_SCALE, OUTPUT_SCALE, OUTPUT_SHIFT = 1000.0, 0.25, 750.0
+WEIGHTS = {"moderate": "", "large": " with large weights"}
+
+
+def _probe_network(myDenseLayer, sizes, rng, weights, scale):
+    """The probes' network: ``weights`` "moderate" (drawn times ``scale``) or "large" (see LARGE_SCALE)."""
+    if weights not in WEIGHTS:
+        raise ValueError(f"weights must be one of {sorted(WEIGHTS)}, not {weights!r}")
+    if weights == "large":
+        return _network(myDenseLayer, sizes, rng, LARGE_SCALE, output=(OUTPUT_SCALE, OUTPUT_SHIFT))
+    return _network(myDenseLayer, sizes, rng, scale)
 
 
 def _strict(function, *args):
@@ -53,6 +73,66 @@ def _call(label, function, *args, strict=False, read=None):
     except Exception as exc:
         return Step(label, error=describe_error(exc))
     return observe(label, lambda: read(result))
+
+
+def _overflowed(step):
+    """True when numpy reported an overflow (or another floating-point error) in ``step``."""
+    return bool(step.error) and step.error["type"] in ("FloatingPointError", "RuntimeWarning")
+
+
+def _lenient(function):
+    """``function`` run with numpy's floating-point errors and warnings ignored."""
+    def call(*args, **kwargs):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            with np.errstate(all="ignore"):
+                return function(*args, **kwargs)
+    return call
+
+
+def _harmless(name, activation):
+    """The notebook's own activation, unable to overflow: ``sigmoid`` given its input clipped to +-700
+    (where exp stays finite; the sigmoid changes by less than 1e-300), ``softmax`` given its logits shifted
+    down by their largest entry (a shift changes no softmax), both with numpy's errors ignored. No formula
+    of the answers is shipped this way."""
+    lenient = _lenient(activation)
+    if name == "softmax":
+        return lambda x: lenient(np.asarray(x, dtype=float) - np.max(x))
+    return lambda x: lenient(np.clip(x, -700.0, 700.0))
+
+
+@contextlib.contextmanager
+def _harmless_activations(function):
+    """While inside: the ``sigmoid`` and ``softmax`` that ``function`` finds among its globals (the
+    notebook's) made harmless (``_harmless``), then put back."""
+    names = getattr(function, "__globals__", {})
+    saved = {name: names[name] for name in ("sigmoid", "softmax") if callable(names.get(name))}
+    names.update({name: _harmless(name, activation) for name, activation in saved.items()})
+    try:
+        yield bool(saved)
+    finally:
+        names.update(saved)
+
+
+def _call_stable(label, function, *args, read=None):
+    """``_call`` with overflows raised. An overflow that goes away when the notebook's own sigmoid and
+    softmax are made harmless was theirs: they are graded on their own (test_sigmoid, test_softmax), so
+    an unstable activation costs only once; the step then holds the values computed that way."""
+    step = _call(label, function, *args, strict=True, read=read)
+    if not _overflowed(step):
+        return step
+    with _harmless_activations(function) as replaced:
+        again = _call(label, function, *args, strict=True, read=read) if replaced else step
+    return step if again.error else again
+
+
+def stability_verdict(got, fix, when="for large |x|"):
+    """A failing Verdict when numpy reported an overflow in a step of ``got`` (with ``fix``), else None."""
+    for step in got:
+        if _overflowed(step):
+            return Verdict(False, f"{step.label}: numpy reported {error_text(step.error)} — the result must "
+                                  f"not overflow {when}: {fix}.")
+    return None
 
 
 # ------------------------------------------------------------------------ activations
@@ -83,14 +163,20 @@ def activation_hint(name):
 def judge_activation(expected, got):
     """Values as the reference; an overflow (FloatingPointError) gets a stability hint."""
     name = expected[0].label.split("(")[0]
-    for step in got:
-        if step.error and step.error["type"] in ("FloatingPointError", "RuntimeWarning"):
-            fix = ("compute exp only of non-positive numbers: 0.5 * (1 + np.tanh(x / 2)), or boolean masks "
-                   "(np.where evaluates both branches, so it still overflows)" if name == "sigmoid" else
-                   "subtract the row maximum before np.exp, so that no exponent is positive")
-            return Verdict(False, f"{step.label}: numpy reported {error_text(step.error)} — the result must "
-                                  f"not overflow for large |x|: {fix}.")
-    return judge_values(expected, got, activation_hint(name), what=name)
+    fix = ("compute exp only of non-positive numbers: 0.5 * (1 + np.tanh(x / 2)), or boolean masks "
+           "(np.where evaluates both branches, so it still overflows)" if name == "sigmoid" else
+           "subtract the row maximum before np.exp, so that no exponent is positive")
+    unstable = stability_verdict(got, fix)
+    if unstable:
+        return unstable
+    verdict = judge_values(expected, got, activation_hint(name), what=name)
+    failed = next((step for step in got if step.error), None)
+    if (not verdict.passed and name == "softmax" and failed is not None and "AxisError" in failed.error["mro"]
+            and verdict.message.startswith(f"{failed.label}:")):
+        # judge_values gives no hint for an error; this one has a classic cause
+        verdict.message += ("\nHint: softmax works on the LAST axis (axis=-1, keepdims=True), so that it also "
+                            "takes a single vector (n,) and a 3-d array; axis=1 only fits 2-d input.")
+    return verdict
 
 
 # ------------------------------------------------------------------------------ layers
@@ -107,7 +193,11 @@ def trace_dense_layer(myDenseLayer, shapes):
 
 
 def dense_layer_hint(step_index, bad_names, expected=None, got=None):
-    return "wegt has shape (n_out, n_in) — one row per output unit — and bias has shape (n_out,)."
+    shape = "wegt has shape (n_out, n_in) — one row per output unit — and bias has shape (n_out,)."
+    if expected is not None and got is not None and "wegt.shape" in bad_names and np.array_equal(
+            got.arrays.get("wegt.shape", np.empty(0))[::-1], expected.arrays["wegt.shape"]):
+        return f"your wegt is transposed, (n_in, n_out): {shape}"
+    return shape
 
 
 def judge_dense_layer(expected, got):
@@ -144,6 +234,38 @@ def init_bound(method, n_out, n_in):
     return np.sqrt(6.0 / (n_in + n_out)) if method == "xavier" else np.sqrt(6.0 / n_in)
 
 
+# Bounds of a uniform draw: each method's own, and the classic wrong ones (n_out for n_in, a normal
+# initialization's standard deviation taken for the bound).
+BOUND_FORMULAS = {
+    "sqrt(6 / (n_in + n_out))": lambda n_out, n_in: np.sqrt(6.0 / (n_in + n_out)),
+    "sqrt(6 / n_in)": lambda n_out, n_in: np.sqrt(6.0 / n_in),
+    "sqrt(6 / n_out)": lambda n_out, n_in: np.sqrt(6.0 / n_out),
+    "sqrt(2 / (n_in + n_out))": lambda n_out, n_in: np.sqrt(2.0 / (n_in + n_out)),
+    "sqrt(2 / n_in)": lambda n_out, n_in: np.sqrt(2.0 / n_in),
+    "sqrt(1 / n_in)": lambda n_out, n_in: np.sqrt(1.0 / n_in),
+}
+
+
+def _moments_fit(wegt, bound):
+    """True when the mean and variance of ``wegt`` are those of a uniform draw on [-bound, bound]
+    (0 and bound^2/3, 6 standard errors of slack)."""
+    n = wegt.size
+    return (abs(float(wegt.var()) - bound ** 2 / 3) <= 6 * np.sqrt(4 / 45 / n) * bound ** 2
+            and abs(float(wegt.mean())) <= 6 * bound / np.sqrt(3 * n))
+
+
+def _bound_used(wegt, method, n_out, n_in):
+    """(formula, bound) of a wrong bound that ``wegt`` fits as a uniform draw, or None."""
+    right = init_bound(method, n_out, n_in)
+    largest = float(np.abs(wegt).max())
+    for formula, bound_of in BOUND_FORMULAS.items():
+        bound = float(bound_of(n_out, n_in))
+        reached = 0.95 * bound <= largest <= bound * (1 + 1e-9)
+        if not np.isclose(bound, right) and reached and _moments_fit(wegt, bound):
+            return formula, bound
+    return None
+
+
 def _init_problem(method, n_out, n_in, wegt, bias, other):
     """None when ``wegt`` looks drawn as ``method`` prescribes, else why not."""
     if wegt.shape != (n_out, n_in):
@@ -164,16 +286,19 @@ def _init_problem(method, n_out, n_in, wegt, bias, other):
     bound = init_bound(method, n_out, n_in)
     largest = float(np.abs(wegt).max())
     formula = "sqrt(6 / (n_in + n_out))" if method == "xavier" else "sqrt(6 / n_in)"
+    wrong = _bound_used(wegt, method, n_out, n_in)
+    # a uniform draw with another formula's bound names that formula; otherwise the likely cause
+    used = (f": the weights look drawn with the bound {wrong[0]} = {wrong[1]:.4f} instead (n_in is the layer's "
+            "number of inputs, wegt.shape[1]; n_out its number of outputs, wegt.shape[0])") if wrong else None
     if largest > bound * (1 + 1e-9):
-        return (f"{method}: |w| reaches {largest:.4f}, above the bound {formula} = {bound:.4f} "
-                "(draw from a uniform distribution on [-bound, bound], not a normal one)")
+        return (f"{method}: |w| reaches {largest:.4f}, above the bound {formula} = {bound:.4f}" +
+                (used or " (draw from a uniform distribution on [-bound, bound], not a normal one)"))
     if largest < 0.95 * bound:
-        return (f"{method}: |w| never gets near the bound {formula} = {bound:.4f} (largest {largest:.4f}): "
-                "check the bound's formula (n_in is the layer's number of inputs)")
-    expected_var = bound ** 2 / 3
-    if abs(var - expected_var) > 6 * np.sqrt(4 / 45 / n) * bound ** 2 or abs(mean) > 6 * bound / np.sqrt(3 * n):
+        return (f"{method}: |w| never gets near the bound {formula} = {bound:.4f} (largest {largest:.4f})" +
+                (used or ": check the bound's formula (n_in is the layer's number of inputs)"))
+    if not _moments_fit(wegt, bound):
         return (f"{method}: variance {var:.5f}, mean {mean:.5f}; a uniform draw on [-bound, bound] has "
-                f"variance bound^2/3 = {expected_var:.5f} and mean 0")
+                f"variance bound^2/3 = {bound ** 2 / 3:.5f} and mean 0")
     return None
 
 
@@ -196,14 +321,25 @@ def judge_init(expected, got):
 
 
 # ------------------------------------------------------------------------------ forward
-def trace_forward(my_forward, myDenseLayer, sizes, batch, seed):
-    """``my_forward(layers, X)`` on a random network of ``sizes`` and a batch of ``batch`` rows."""
+def _probe_call(label, function, *args, weights="moderate", read=None):
+    """``_call``; with large weights, overflows are raised (see ``_call_stable``)."""
+    if weights == "large":
+        return _call_stable(label, function, *args, read=read)
+    return _call(label, function, *args, read=read)
+
+
+def _read_forward(out):
+    return {"a_1": out[0], "a_2": out[1], "a_3": out[2]}
+
+
+def trace_forward(my_forward, myDenseLayer, sizes, batch, seed, weights="moderate"):
+    """``my_forward(layers, X)`` on a random network of ``sizes`` and a batch of ``batch`` rows;
+    ``weights="large"``: a diverged network, where numpy's overflow warnings are errors."""
     rng = np.random.RandomState(seed)
-    layers = _network(myDenseLayer, sizes, rng)
+    layers = _probe_network(myDenseLayer, sizes, rng, weights, 1.0)
     X = rng.randn(batch, sizes[0])
-    label = f"my_forward on a {'-'.join(map(str, sizes))} network, {batch} row(s)"
-    return [_call(label, my_forward, layers, X,
-                  read=lambda out: {"a_1": out[0], "a_2": out[1], "a_3": out[2]})]
+    label = f"my_forward on a {'-'.join(map(str, sizes))} network{WEIGHTS[weights]}, {batch} row(s)"
+    return [_probe_call(label, my_forward, layers, X, weights=weights, read=_read_forward)]
 
 
 def forward_hint(step_index, bad_names, expected=None, got=None):
@@ -214,8 +350,14 @@ def forward_hint(step_index, bad_names, expected=None, got=None):
     return "the last layer takes a_2 with l3's weights and bias, then softmax (not sigmoid), over each row."
 
 
+LARGE_WEIGHTS = "for large weights (a diverging training run reaches them)"
+FORWARD_FIX = ("compute the activations with your stable sigmoid() and softmax() rather than an inline "
+               "1 / (1 + np.exp(-z)) or np.exp(z) / np.sum(np.exp(z))")
+
+
 def judge_forward(expected, got):
-    return judge_values(expected, got, forward_hint, what="my_forward")
+    return (stability_verdict(got, FORWARD_FIX, LARGE_WEIGHTS)
+            or judge_values(expected, got, forward_hint, what="my_forward"))
 
 
 # ------------------------------------------------------------------------------ backward
@@ -262,9 +404,9 @@ def judge_backward(expected, got):
 
 
 # -------------------------------------------------------------------------- loss, predict
-def _loss_inputs(myDenseLayer, sizes, batch, seed):
+def _loss_inputs(myDenseLayer, sizes, batch, seed, weights="moderate"):
     rng = np.random.RandomState(seed)
-    layers = _network(myDenseLayer, sizes, rng, scale=0.5)  # moderate probabilities: no log(0) anywhere
+    layers = _probe_network(myDenseLayer, sizes, rng, weights, 0.5)  # moderate probabilities either way: no log(0)
     X = rng.randn(batch, sizes[0])
     return layers, X, np.eye(sizes[3])[rng.randint(sizes[3], size=batch)]
 
@@ -277,38 +419,57 @@ def _read_labels(out):
     return {"labels": out, "labels are integers": np.issubdtype(np.asarray(out).dtype, np.integer)}
 
 
-def trace_loss(my_loss, myDenseLayer, sizes, batch, seed):
-    """``my_loss``: one number, the mean cross-entropy over the rows."""
-    layers, X, y = _loss_inputs(myDenseLayer, sizes, batch, seed)
-    return [_call(f"my_loss on {batch} row(s)", my_loss, layers, X, y, read=_read_loss)]
+def trace_loss(my_loss, myDenseLayer, sizes, batch, seed, weights="moderate"):
+    """``my_loss``: one number, the mean cross-entropy over the rows (``weights``: see ``trace_forward``)."""
+    layers, X, y = _loss_inputs(myDenseLayer, sizes, batch, seed, weights)
+    step = _probe_call(f"my_loss on {batch} row(s){WEIGHTS[weights]}", my_loss, layers, X, y, weights=weights,
+                       read=_read_loss)
+    step.meta.update(rows=batch, classes=sizes[-1])  # for the hint: a sum, or a mean over every entry
+    return [step]
 
 
-def trace_predict(my_predict, myDenseLayer, sizes, batch, seed):
-    """``my_predict``: integer labels, shape (n,)."""
-    layers, X, _ = _loss_inputs(myDenseLayer, sizes, batch, seed)
-    return [_call(f"my_predict on {batch} row(s)", my_predict, layers, X, read=_read_labels)]
+def trace_predict(my_predict, myDenseLayer, sizes, batch, seed, weights="moderate"):
+    """``my_predict``: integer labels, shape (n,) (``weights``: see ``trace_forward``)."""
+    layers, X, _ = _loss_inputs(myDenseLayer, sizes, batch, seed, weights)
+    return [_probe_call(f"my_predict on {batch} row(s){WEIGHTS[weights]}", my_predict, layers, X, weights=weights,
+                        read=_read_labels)]
+
+
+_RUNS_MY_FORWARD = "it runs my_forward: when test_my_forward fails too, fix my_forward first"
 
 
 def loss_hint(step_index, bad_names, expected=None, got=None):
     if "loss" in bad_names and expected is not None and got is not None and got.arrays.get("loss") is not None:
         ratio = float(np.sum(got.arrays["loss"]) / expected.arrays["loss"])
-        if ratio > 1.5:
+        rows, classes = expected.meta.get("rows"), expected.meta.get("classes")
+        if rows and rows > 1 and np.isclose(ratio, rows, rtol=1e-6):
             return "the loss is the MEAN over the rows (my_backward sums, my_loss averages)."
-        if ratio < 0.5:
+        if classes and np.isclose(ratio, 1 / classes, rtol=1e-6):
             return "the mean is over the rows of -sum(y * log(a_3), axis=1), not over all entries."
-    return "my_loss returns one number: the mean over the rows of -sum(y * log(a_3), axis=1)."
+    return f"my_loss returns one number: the mean over the rows of -sum(y * log(a_3), axis=1); {_RUNS_MY_FORWARD}."
 
 
 def predict_hint(step_index, bad_names, expected=None, got=None):
-    return "for each row, the index of the largest output: np.argmax(a_3, axis=1) (integers, shape (n,))."
+    if bad_names == {"labels are integers"}:
+        return ("the labels are right but are not integers: return np.argmax(a_3, axis=1) as it is, an integer "
+                "array (no .astype(float), no np.zeros to fill in).")
+    return ("for each row, the index of the largest output: np.argmax(a_3, axis=1) (integers, shape (n,)); "
+            f"{_RUNS_MY_FORWARD}.")
+
+
+LOSS_FIX = ("my_loss runs the forward pass: call my_forward, with your stable sigmoid() and softmax(); a softmax "
+            "or log-softmax of your own must subtract each row's maximum logit before np.exp")
+PREDICT_FIX = ("my_predict runs the forward pass: call my_forward, with your stable sigmoid() and softmax() "
+               "(or take np.argmax of the last layer's logits, which needs no exp at all)")
 
 
 def judge_loss(expected, got):
-    return judge_values(expected, got, loss_hint, what="my_loss")
+    return stability_verdict(got, LOSS_FIX, LARGE_WEIGHTS) or judge_values(expected, got, loss_hint, what="my_loss")
 
 
 def judge_predict(expected, got):
-    return judge_values(expected, got, predict_hint, what="my_predict")
+    return (stability_verdict(got, PREDICT_FIX, LARGE_WEIGHTS)
+            or judge_values(expected, got, predict_hint, what="my_predict"))
 
 
 PROBES = {"activation": trace_activation, "dense_layer": trace_dense_layer, "init": trace_init,
@@ -386,14 +547,22 @@ def check_init(my_init, myDenseLayer, shape=(80, 64)):
 
 
 def check_forward(my_forward, myDenseLayer):
-    """my_forward on the fixed 3-4-3-2 network: a_1, a_2, a_3 as printed in the notebook."""
+    """my_forward on the fixed 3-4-3-2 network: a_1, a_2, a_3 as printed in the notebook; then on the
+    same network with its weights and biases times 1000, where it must not overflow."""
     layers, X, _ = fixed_network(myDenseLayer)
-    got = [_call("my_forward on the fixed network", my_forward, layers, X,
-                 read=lambda out: {"a_1": out[0], "a_2": out[1], "a_3": out[2]})]
+    got = [_call("my_forward on the fixed network", my_forward, layers, X, read=_read_forward)]
     if not got[0].error:
         print("a_3 =\n", got[0].arrays["a_3"])
     expected = [Step(got[0].label, {k: np.array(VISIBLE_EXPECTED[k]) for k in ("a_1", "a_2", "a_3")})]
-    return _show(judge_forward(expected, got))
+    values = judge_forward(expected, got)
+    large, _, _ = fixed_network(myDenseLayer)
+    for lyr in large:  # exp(-z) of an inline sigmoid, and exp of an unshifted logit, overflow there
+        lyr.wegt, lyr.bias = 1000 * lyr.wegt, 1000 * lyr.bias
+    stable = _call_stable("my_forward on the fixed network with its weights and biases times 1000",
+                          my_forward, large, X, read=_read_forward)
+    unstable = stability_verdict([stable], FORWARD_FIX, LARGE_WEIGHTS)
+    return _show(Verdict(values.passed and not unstable,
+                         "\n".join(v.message for v in (values, unstable) if v and not v.passed)))
 
 
 def check_loss_predict(my_loss, my_predict, myDenseLayer):
@@ -405,7 +574,8 @@ def check_loss_predict(my_loss, my_predict, myDenseLayer):
     for step, (name, show) in zip(got, shown):
         print(f"{step.label}: {show(step.arrays[name]) if name in step.arrays else 'raised ' + error_text(step.error)}")
     loss = judge_loss([Step(got[0].label, {"loss": np.array(VISIBLE_EXPECTED["loss"]),
-                                           "loss is a number": np.array(1.0)})], got[:1])
+                                           "loss is a number": np.array(1.0)}, meta={"rows": 2, "classes": 2})],
+                      got[:1])
     labels = judge_predict([Step(got[1].label, {"labels": np.array(VISIBLE_EXPECTED["labels"], float),
                                                 "labels are integers": np.array(1.0)})], got[1:])
     return _show(Verdict(loss.passed and labels.passed,
