@@ -56,10 +56,22 @@ def sandbox_available():
 KERNEL_NAME = "optkit-limited"
 
 
+def _write_atomically(path, text):
+    """Write ``text`` to ``path`` unless it already holds it, so that a reader never sees a half-written
+    file: every grading worker installs the kernelspec while the others read it (a truncated kernel.json
+    failed a notebook with 'Expecting value: line 1 column 1')."""
+    if path.exists() and path.read_text() == text:
+        return
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    temporary.write_text(text)
+    os.replace(temporary, path)
+
+
 class CourseDir:
     """``root``/source/<assignment> (solutions + labkit), release/, submitted/, autograded/, ..."""
 
     def __init__(self, root, db_url=None, limits=Limits(), hidden=()):
+        _venv_bin_on_path()  # before anything opens the gradebook (the CSV's scores read it too)
         self.root = Path(root).resolve()
         self.root.mkdir(parents=True, exist_ok=True)
         self.limits, self.db_url, self.hidden = limits, db_url, tuple(str(h) for h in hidden)
@@ -81,9 +93,10 @@ class CourseDir:
         spec_dir = self.root / "jupyter" / "kernels" / KERNEL_NAME
         spec_dir.mkdir(parents=True, exist_ok=True)
         argv = [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"]
-        (spec_dir / "kernel.json").write_text(json.dumps(
-            {"argv": argv, "display_name": "Python 3 (graded: forked, limited, sandboxed)", "language": "python",
-             "interrupt_mode": "message"}, indent=1))  # an interrupt request the kernel itself carries out
+        spec = json.dumps({"argv": argv, "display_name": "Python 3 (graded: forked, limited, sandboxed)",
+                           "language": "python", "interrupt_mode": "message"},  # the kernel carries out interrupts
+                          indent=1)
+        _write_atomically(spec_dir / "kernel.json", spec)
         paths_now = os.environ.get("JUPYTER_PATH", "")
         mine = str(self.root / "jupyter")
         if mine not in paths_now.split(os.pathsep):
@@ -119,7 +132,6 @@ class CourseDir:
             from nbgrader.apps import NbGraderAPI
             from nbgrader.coursedir import CourseDirectory
 
-            _venv_bin_on_path()
             # nbgrader 0.9.6 with SQLAlchemy 2 warns on every new submission; the grades are right
             warnings.filterwarnings("ignore", message=".*not in session.*")
             self._api = NbGraderAPI(coursedir=CourseDirectory(config=self.config), config=self.config)

@@ -2,6 +2,7 @@
 import multiprocessing
 import shutil
 import time
+import zipfile
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 
@@ -10,7 +11,7 @@ import nbformat
 from . import intake, lms, notebooks, paths, report
 from .course import CourseDir, Limits, sandbox_available, sandbox_problem
 from .journal import Journal, grader_fingerprint, submission_fingerprint
-from .restore import restore_metadata, restore_missing_cells
+from .restore import reconcile
 
 
 def load_sources():
@@ -61,6 +62,21 @@ def run_notes(autograded_path, limits):
     return notes
 
 
+def _intake(submissions_dir, course, sources, assignments, pattern):
+    """The rows of everything found (a zip from an LMS is unpacked into the course directory first)."""
+    if not str(submissions_dir).lower().endswith(".zip"):
+        return intake.scan(submissions_dir, sources, assignments)
+    unpacked = course.root / "lms_unpacked"
+    if unpacked.exists():
+        shutil.rmtree(unpacked)
+    unpacked.mkdir()
+    try:
+        unused = lms.unpack(submissions_dir, unpacked, list(sources), pattern)
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise ValueError(f"{submissions_dir} cannot be read as a zip ({exc})") from None
+    return intake.scan(unpacked, sources, assignments) + unused
+
+
 def grade(submissions_dir, csv_path, course_dir=None, db_url=None, feedback_dir=None,
           assignments=None, pattern=None, limits=Limits(), regrade=False, workers=1, log=print,
           progress=None):
@@ -68,26 +84,40 @@ def grade(submissions_dir, csv_path, course_dir=None, db_url=None, feedback_dir=
     write ``csv_path``; return the rows.
 
     The originals are copied into the working course directory (``course_dir``, default .grading/),
-    with deleted instructor cells put back, and are never modified. Feedback HTML goes to ``feedback_dir`` (default: <csv stem>_feedback/).
+    with their cells matched to the release's (``restore``), and are never modified. Feedback HTML
+    goes to ``feedback_dir`` (default: <csv stem>_feedback/). The CSV is written on every path: when
+    the batch cannot go on (no sandbox, a broken course directory, Ctrl-C), the rows not graded say
+    why, and the error is raised after the CSV is written.
     """
-    if limits.sandbox and not sandbox_available():
-        raise RuntimeError(f"no sandbox: {sandbox_problem()}. To grade without isolation, with student code "
-                           "running with your permissions, pass --no-sandbox")
     sources = load_sources()
     originals = Path(submissions_dir).resolve()  # hidden from the kernels, like the course directory
     hidden = [originals.parent if originals.is_file() else originals]
     course = CourseDir(course_dir or paths.WORK, db_url, limits, hidden)
-    unused = []
-    if str(submissions_dir).endswith(".zip"):  # an LMS download: map its files to the submitted layout
-        unpacked = course.root / "lms_unpacked"
-        if unpacked.exists():
-            shutil.rmtree(unpacked)
-        unpacked.mkdir()
-        notebook_names = {nb: a for a in sources for nb in sources[a]}
-        unused = lms.unpack(submissions_dir, unpacked, notebook_names, pattern)
-        submissions_dir = unpacked
-    rows = intake.scan(submissions_dir, sources, assignments) + unused
-    feedback_dir = Path(feedback_dir or Path(csv_path).with_name(Path(csv_path).stem + "_feedback"))
+    try:
+        rows = _intake(submissions_dir, course, sources, assignments, pattern)
+    except (NotADirectoryError, ValueError) as exc:
+        _write(course, [intake.Submission("", "", "", status="error", notes=[str(exc)])], sources, csv_path)
+        raise
+    try:
+        if limits.sandbox and not sandbox_available():
+            raise RuntimeError(f"no sandbox: {sandbox_problem()}. To grade without isolation, with student code "
+                               "running with your permissions, pass --no-sandbox")
+        _grade_ready(course, rows, sources, feedback_dir or Path(csv_path).with_name(Path(csv_path).stem + "_feedback"),
+                     regrade, workers, log, progress)
+    except BaseException as exc:
+        interrupted = isinstance(exc, KeyboardInterrupt)
+        for row in rows:
+            if row.status == intake.READY and not row.done:
+                row.status = "interrupted" if interrupted else "error"
+                row.notes = row.notes + ["not graded yet: run the same command again" if interrupted
+                                         else f"not graded: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}"]
+        _write(course, rows, sources, csv_path)
+        raise
+    return _write(course, rows, sources, csv_path)
+
+
+def _grade_ready(course, rows, sources, feedback_dir, regrade, workers, log, progress):
+    """Grade the rows ready for it (a kernel per student and assignment), or keep the journal's."""
     ready = [r for r in rows if r.status == intake.READY]
     if ready and workers <= 1:
         course.warm_up()  # the kernel factory starts while the assignments are generated
@@ -106,25 +136,16 @@ def grade(submissions_dir, csv_path, course_dir=None, db_url=None, feedback_dir=
             _copy_feedback(course, student, assignment, group, feedback_dir)
         else:
             to_grade.append((number, student, assignment, group, key, fingerprint))
-    try:
-        tick = progress or (lambda done, total: None)
-        tick(0, len(to_grade))
-        if workers <= 1 or len(to_grade) <= 1:
-            for done, (number, student, assignment, group, key, fingerprint) in enumerate(to_grade, start=1):
-                log(f"[{number}/{total}] grading {student} / {assignment}")
-                _grade_one(course, student, assignment, group, feedback_dir)
-                journal.record(key, fingerprint, group)
-                tick(done, len(to_grade))
-        else:
-            _grade_in_parallel(course, to_grade, feedback_dir, workers, journal, log, tick)
-    except KeyboardInterrupt:
-        for group in by_student.values():
-            for row in group:
-                if row.status == intake.READY and not journal.recorded(f"{row.student_id}/{row.assignment}"):
-                    row.status, row.notes = "interrupted", row.notes + ["not graded yet: run the same command again"]
-        _write(course, rows, sources, csv_path)
-        raise
-    return _write(course, rows, sources, csv_path)
+    tick = progress or (lambda done, total: None)
+    tick(0, len(to_grade))
+    if workers <= 1 or len(to_grade) <= 1:
+        for done, (number, student, assignment, group, key, fingerprint) in enumerate(to_grade, start=1):
+            log(f"[{number}/{total}] grading {student} / {assignment}")
+            _grade_one(course, student, assignment, group, feedback_dir)
+            journal.record(key, fingerprint, group)
+            tick(done, len(to_grade))
+    else:
+        _grade_in_parallel(course, to_grade, feedback_dir, workers, journal, log, tick)
 
 
 def _grade_in_parallel(course, to_grade, feedback_dir, workers, journal, log, tick):
@@ -138,8 +159,14 @@ def _grade_in_parallel(course, to_grade, feedback_dir, workers, journal, log, ti
                    for _, student, assignment, group, key, fingerprint in to_grade}
         for future in as_completed(futures):
             student, assignment, group, key, fingerprint = futures[future]
-            for row, graded in zip(group, future.result()):
-                row.status, row.notes = graded.status, graded.notes
+            try:
+                graded_group = future.result()
+            except Exception as exc:  # noqa: BLE001 - a worker that died (BrokenProcessPool): this student's row says so
+                _failed(group, f"the grading process failed ({type(exc).__name__}: {exc}); run the same command again")
+                continue
+            for row, graded in zip(group, graded_group):
+                for name in row.RESULT + ("done",):
+                    setattr(row, name, getattr(graded, name))
             journal.record(key, fingerprint, group)
             finished += 1
             tick(finished, len(to_grade))
@@ -168,17 +195,42 @@ def _write(course, rows, sources, csv_path):
     return table
 
 
+def _failed(group, note):
+    for row in group:
+        row.status, row.notes, row.done = "error", row.notes + [note], True
+
+
 def _grade_one(course, student, assignment, group, feedback_dir):
-    """Autograde one student's notebooks of one assignment, then their feedback; sets the rows' status."""
+    """Autograde one student's notebooks of one assignment, then their feedback; sets the rows' status.
+    Never raises for a bad submission: its rows get the status ``error`` and the reason."""
+    try:
+        _autograde(course, student, assignment, group)
+    except Exception as exc:  # noqa: BLE001 - one student's failure must not stop the batch
+        _failed(group, f"grading failed: {type(exc).__name__}: {str(exc)[:300]}")
+        return
+    for row in group:
+        row.done = True
+    if all(row.status == intake.READY for row in group):
+        course.api.generate_feedback(assignment, student, force=True)
+        _copy_feedback(course, student, assignment, group, feedback_dir)
+
+
+def _autograde(course, student, assignment, group):
+    """The submitted folder (notebooks matched to the release, helper files along), then nbgrader."""
     folder = course.path("submitted", student, assignment)
     if folder.exists():
         shutil.rmtree(folder)
     folder.mkdir(parents=True)
     for row in group:
+        for extra in row.extras:  # the student's helper modules and data, next to the notebook
+            target = folder / extra
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(row.path.parent / extra, target)
+    for row in group:
         release_nb = notebooks.read(course.path("release", assignment, f"{row.notebook}.ipynb"))
-        nb, tampering = restore_metadata(notebooks.read(row.path), release_nb)
-        nb, _ = restore_missing_cells(nb, release_nb)
-        row.notes += tampering
+        source_nb = notebooks.read(course.path("source", assignment, f"{row.notebook}.ipynb"))
+        nb, done = reconcile(notebooks.read(row.path), release_nb, source_nb)
+        row.notes, row.restored_tests, row.tampered = done.notes() + row.notes, done.restored_tests, bool(done.tampered)
         nbformat.write(nb, str(folder / f"{row.notebook}.ipynb"))
     started = time.monotonic()
     result = course.api.autograde(assignment, student, force=True, create=True)
@@ -191,8 +243,6 @@ def _grade_one(course, student, assignment, group, feedback_dir):
     for row in group:
         row.notes += run_notes(course.path("autograded", student, assignment, f"{row.notebook}.ipynb"),
                                course.limits)
-    course.api.generate_feedback(assignment, student, force=True)
-    _copy_feedback(course, student, assignment, group, feedback_dir)
 
 
 def _copy_feedback(course, student, assignment, group, feedback_dir):

@@ -1,20 +1,42 @@
 """Intake: map a folder of submissions to (student, assignment, notebook) with a status each.
 
-SUBMISSIONS_DIR/<student_id>/<assignment>/<notebook>.ipynb is nbgrader's submitted layout. Every
-file and folder found gets a row: nothing is dropped silently, and the originals are only read.
+SUBMISSIONS_DIR/<student_id>/... : each top-level folder is one student (nbgrader's submitted layout
+is ``<student_id>/<assignment>/<notebook>.ipynb``; an LMS zip is unpacked to the same shape by
+``lms``). Inside a student's folder, at any depth, the notebook of each assignment is found by one
+policy, the same for folders and zips:
+
+1. by name: the notebook's name inside the file name, ignoring case, punctuation and extra words
+   (``Lab3_Optimizers.ipynb``, ``lab3_optimizers (1).ipynb``, ``lab3_optimizers-Copy1.ipynb``,
+   ``final lab3 optimizers kim.ipynb``);
+2. else by folder: a notebook in a folder named like the assignment;
+3. else by content: a notebook that carries the assignment's nbgrader cells;
+4. else the student's only notebook, when one assignment is expected (graded with a note).
+
+Of several candidates, the one with the most answered exercises is graded (then: the exact name,
+the shallowest, the newest, the first in name order); the others are named in the row's message.
+Every file found is accounted for: graded, copied along with the graded notebook (the non-notebook
+files of its folder: helper modules, data; size-capped), or named in the message. Jupyter's and
+operating systems' own files (``.ipynb_checkpoints/``, ``__pycache__/``, ``__MACOSX/``, hidden
+files) are skipped. The originals are only read.
 """
+import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import nbformat
 
 from . import notebooks
+from .cellcode import defined_names
 
 READY = "ready"  # to be graded; the other statuses are final verdicts
 MISSING = "missing notebook"
 INVALID = "invalid notebook"
-UNKNOWN = "unknown assignment"
 STRAY = "unrecognised file"
+
+MAX_NOTEBOOK_BYTES = 50 << 20                     # a larger "notebook" is not read
+MAX_EXTRA_BYTES, MAX_EXTRA_FILES = 20 << 20, 200  # files copied along with a notebook, at most
+JUNK = {".ipynb_checkpoints", "__pycache__", "__MACOSX"}
 
 
 @dataclass
@@ -26,86 +48,219 @@ class Submission:
     path: Path = None             # the file to grade, when there is one
     status: str = READY
     notes: list = field(default_factory=list)
+    extras: list = field(default_factory=list)    # files copied along, relative to path.parent
+    restored_tests: list = field(default_factory=list)  # tests the grader put back (set when graded)
+    tampered: bool = False        # a change that could raise a score was found (and undone)
+    done: bool = False            # graded (or failed for a reason of its own) in this run or an earlier one
+
+    RESULT = ("status", "notes", "restored_tests", "tampered")  # what grading sets: kept by the journal
 
 
-def _visible(path):
-    return not path.name.startswith(".") and path.name != "__MACOSX"
+def skipped(name):
+    """Jupyter's, Python's and operating systems' own files and folders (never a student's work)."""
+    return name.startswith(".") or name in JUNK
 
 
-def check_notebook(path, source_nb):
-    """(status, notes) for a submitted notebook file, against its source notebook."""
+def key(text):
+    """A name compared loosely: lower case, letters and digits only."""
+    return re.sub(r"[\W_]+", "", text.lower())
+
+
+def _walk(folder):
+    """(files, links) below ``folder``, skipping junk; symbolic links are never followed or read."""
+    files, links = [], []
+    for directory, subfolders, names in os.walk(folder):
+        subfolders[:] = sorted(d for d in subfolders if not skipped(d) and not os.path.islink(os.path.join(directory, d)))
+        links += [Path(directory, d) for d in os.listdir(directory)
+                  if os.path.islink(os.path.join(directory, d)) and not skipped(d)]
+        files += [Path(directory, n) for n in sorted(names)
+                  if not skipped(n) and not os.path.islink(os.path.join(directory, n))]
+    return files, links
+
+
+def _name_claim(path, names):
+    """The course notebook whose name is in this file's name (the longest such), or None."""
+    stem = key(path.stem)
+    found = [n for n in names if key(n) and key(n) in stem]
+    return max(found, key=lambda n: len(key(n))) if found else None
+
+
+def _read(path):
+    """(notebook, None) or (None, why it is not one)."""
+    if path.stat().st_size > MAX_NOTEBOOK_BYTES:
+        return None, f"{path.name} is larger than {MAX_NOTEBOOK_BYTES >> 20} MiB: not read"
     try:
         nb = nbformat.read(str(path), as_version=4)
         nbformat.validate(nb)
-    except Exception as exc:
+        return nb, None
+    except Exception as exc:  # noqa: BLE001 - anything unreadable is reported, whatever the cause
         reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        return INVALID, [f"{path.name} is not a valid notebook ({type(exc).__name__}: {reason[:200]})"]
-    present = set(notebooks.graded_ids(nb))
-    if not present:
-        return READY, ["none of the lab's cells are in this notebook (not started from the released one?): "
-                       "the lab's cells and tests were appended after its code"]
-    notes = []
-    deleted_tests = [g for g in notebooks.test_cells(source_nb) if g not in present]
-    deleted_answers = [g for g in notebooks.solution_cells(source_nb) if g not in present]
-    deleted_given = [g for g in notebooks.graded_ids(source_nb)
-                     if g not in present and g not in deleted_tests and g not in deleted_answers]
-    if deleted_tests:
-        notes.append("deleted test cell(s) restored from the source: " + ", ".join(deleted_tests))
-    if deleted_given:
-        notes.append("deleted read-only cell(s) restored: " + ", ".join(deleted_given))
-    if deleted_answers:
-        notes.append("answer cell(s) deleted: " + ", ".join(deleted_answers))
-    return READY, notes
+        return None, f"{path.name} is not a valid notebook ({type(exc).__name__}: {reason[:200]})"
 
 
-def _find_notebook(folder, name):
-    """The file to grade for notebook ``name``: the exact name, else the folder's only notebook."""
-    exact = folder / f"{name}.ipynb"
-    if exact.is_file():
-        return exact, []
-    candidates = [p for p in sorted(folder.glob("*.ipynb")) if _visible(p)]
-    if len(candidates) == 1:
-        return candidates[0], [f"graded {candidates[0].name} as {name}.ipynb"]
-    found = ", ".join(p.name for p in candidates) or "no notebook"
-    return None, [f"no {name}.ipynb in {folder.name}/ (found: {found})"]
+def answered(nb, source_nb):
+    """How many of the lab's exercises ``nb`` answers: solution cells of the source whose names a
+    cell of ``nb`` defines without the stub's ``raise NotImplementedError``."""
+    written = [defined_names(c.source) for c in nb.cells
+               if c.cell_type == "code" and "NotImplementedError" not in c.source]
+    wanted = [defined_names(c.source) for c in notebooks.solution_cells(source_nb).values()]
+    return sum(1 for names in wanted if names and any(names <= w for w in written))
+
+
+def _distinctive_ids(sources):
+    """{notebook: its grade ids that no other notebook of the course uses} ('setup', 'data' are shared)."""
+    ids = {n: set(notebooks.graded_ids(nb)) for a in sources for n, nb in sources[a].items()}
+    return {n: own - set().union(*(other for m, other in ids.items() if m != n)) for n, own in ids.items()}
+
+
+class _Student:
+    """One student's folder: its files, their notebooks read once, and what each row used."""
+
+    def __init__(self, folder, sources):
+        self.folder, self.sources = folder, sources
+        self.files, self.links = _walk(folder)
+        self.notebooks = [p for p in self.files if p.suffix.lower() == ".ipynb"]
+        names = [n for a in sources for n in sources[a]]
+        self.claims = {p: _name_claim(p, names) for p in self.notebooks}
+        self._read = {}
+        self.used = set()
+
+    def read(self, path):
+        if path not in self._read:
+            self._read[path] = _read(path)
+        return self._read[path]
+
+    def owner(self, path):
+        """The course notebook whose own cells (grade ids no other notebook of the course has) this
+        notebook carries most of, or None."""
+        nb = self.read(path)[0]
+        if nb is None:
+            return None
+        ids = set(notebooks.graded_ids(nb))
+        overlap = {name: len(ids & own) for name, own in _distinctive_ids(self.sources).items()}
+        best = max(overlap, key=overlap.get, default=None)
+        return best if best is not None and overlap[best] > 0 else None
+
+    def rel(self, path):
+        return path.relative_to(self.folder).as_posix()
+
+    def candidates(self, assignment, notebook, only_assignment):
+        """(files, how they were found) for one expected notebook: rules 1-4 of the module docstring."""
+        by_name = [p for p in self.notebooks if self.claims[p] == notebook]
+        if by_name:
+            return by_name, "name"
+        unclaimed = [p for p in self.notebooks if self.claims[p] is None]
+        by_folder = [p for p in unclaimed if any(key(part) == key(assignment) for part in p.relative_to(self.folder).parts[:-1])]
+        if by_folder:
+            return by_folder, "folder"
+        by_content = [p for p in unclaimed if self.owner(p) == notebook]
+        if by_content:
+            return by_content, "content"
+        if only_assignment and len(unclaimed) == 1:
+            return unclaimed, "only"
+        return [], None
+
+    def choose(self, candidates, assignment, notebook):
+        """The candidate to grade (see the module docstring) and the others."""
+        source_nb = self.sources[assignment][notebook]
+
+        def rank(path):
+            nb = self.read(path)[0]
+            exact = path.name == f"{notebook}.ipynb" and path.parent.name == assignment
+            return (-(answered(nb, source_nb) if nb is not None else -1), not exact, len(path.parts),
+                    -path.stat().st_mtime, str(path))
+        ordered = sorted(candidates, key=rank)
+        return ordered[0], ordered[1:]
+
+    def extras(self, path):
+        """(files to copy along with the notebook ``path``, notes on what was left out)."""
+        folder, chosen, left_out, total = path.parent, [], [], 0
+        for file in self.files:
+            if file.suffix.lower() == ".ipynb" or folder not in file.parents:
+                continue
+            size = file.stat().st_size
+            if len(chosen) >= MAX_EXTRA_FILES or total + size > MAX_EXTRA_BYTES:
+                left_out.append(self.rel(file))
+                continue
+            chosen.append(file.relative_to(folder))
+            total += size
+            self.used.add(file)
+        notes = ["copied with the notebook: " + _names(p.as_posix() for p in chosen)] if chosen else []
+        if left_out:
+            notes.append(f"not copied for grading (over {MAX_EXTRA_FILES} files or {MAX_EXTRA_BYTES >> 20} MiB): "
+                         + _names(left_out))
+        return chosen, notes
+
+
+def _names(items, at_most=8):
+    items = list(items)
+    return ", ".join(items[:at_most]) + (f" and {len(items) - at_most} more" if len(items) > at_most else "")
+
+
+def _row(student, assignment, notebook, only_assignment):
+    """The Submission of one expected notebook of one student."""
+    row = Submission(student.folder.name, assignment, notebook)
+    candidates, how = student.candidates(assignment, notebook, only_assignment)
+    if not candidates:
+        found = _names(student.rel(p) for p in student.files) or "nothing"
+        row.status, row.notes = MISSING, [f"no {notebook}.ipynb found (found: {found})"]
+        return row
+    chosen, others = student.choose(candidates, assignment, notebook)
+    student.used.update(candidates)
+    row.path = chosen
+    where = student.rel(chosen)
+    if where != f"{assignment}/{notebook}.ipynb":
+        why = {"name": "", "folder": f" (the only notebook in a folder named {assignment})",
+               "content": " (it holds this lab's cells)", "only": " (the only notebook handed in)"}[how]
+        row.notes.append(f"graded {where} as {assignment}/{notebook}.ipynb{why}")
+    if others:
+        row.notes.append("also found, not graded: " + _names(student.rel(p) for p in others)
+                         + " (the graded one has the most answered exercises)")
+    nb, problem = student.read(chosen)
+    if nb is None:
+        row.status, row.notes = INVALID, [problem] + row.notes
+        return row
+    row.extras, notes = student.extras(chosen)
+    row.notes += notes
+    return row
 
 
 def scan(submissions_dir, sources, assignments=None):
-    """Submissions found below ``submissions_dir``.
+    """Submissions found below ``submissions_dir`` (see the module docstring).
 
     sources: {assignment: {notebook name: source NotebookNode}}.
-    assignments: the assignments every student is expected to hand in (default: those that
-    appear in the folder); a student without one gets a 'missing notebook' row for it.
+    assignments: the assignments every student is expected to hand in (default: those that any
+    student's folder holds); a student without one gets a 'missing notebook' row for it.
+    Raises NotADirectoryError when ``submissions_dir`` is not a folder.
     """
     root = Path(submissions_dir)
     if not root.is_dir():
-        raise NotADirectoryError(f"{root} is not a folder of submissions (<student_id>/<assignment>/<notebook>.ipynb)")
-    students = sorted(p for p in root.iterdir() if p.is_dir() and _visible(p))
-    expected = set(assignments or [])
-    if not assignments:
-        expected = {a.name for s in students for a in s.iterdir() if a.is_dir() and a.name in sources}
-    rows = [Submission(p.name, "", "", path=p, status=STRAY,
+        raise NotADirectoryError(f"{root} is not a folder of submissions (<student_id>/<assignment>/<notebook>.ipynb) "
+                                 "nor a zip")
+    students = [_Student(p, sources) for p in sorted(root.iterdir())
+                if p.is_dir() and not p.is_symlink() and not skipped(p.name)]
+    unknown = [a for a in assignments or [] if a not in sources]
+    if unknown:
+        raise ValueError(f"not an assignment of this course: {', '.join(unknown)} (the course has "
+                         f"{', '.join(sorted(sources))})")
+    expected = list(assignments or [])
+    if not expected:
+        expected = sorted({a for s in students for a in sources for n in sources[a]
+                           if s.candidates(a, n, only_assignment=False)[0]})
+    rows = [Submission("", "", "", path=p, status=STRAY,
                        notes=[f"{p.name} is not a student folder (<student_id>/<assignment>/<notebook>.ipynb)"])
-            for p in sorted(root.iterdir()) if p.is_file() and _visible(p)]
+            for p in sorted(root.iterdir()) if not p.is_dir() and not skipped(p.name)]
     for student in students:
-        folders = {p.name: p for p in student.iterdir() if _visible(p)}
-        for name, folder in sorted(folders.items()):
-            if name not in sources:
-                rows.append(Submission(student.name, name, "", path=folder, status=UNKNOWN,
-                                       notes=[f"{name}/ is not an assignment of this course "
-                                              f"({', '.join(sorted(sources))}); not graded"]))
-        for assignment in sorted(expected):
-            for notebook, source_nb in sources[assignment].items():
-                row = Submission(student.name, assignment, notebook)
-                folder = folders.get(assignment)
-                if folder is None or not folder.is_dir():
-                    row.status, row.notes = MISSING, [f"no {assignment}/ folder"]
-                else:
-                    row.path, row.notes = _find_notebook(folder, notebook)
-                    if row.path is None:
-                        row.status = MISSING
-                    else:
-                        row.status, notes = check_notebook(row.path, source_nb)
-                        row.notes += notes
-                rows.append(row)
+        student_rows = [_row(student, a, n, len(expected) == 1) for a in expected for n in sources.get(a, {})]
+        if not student_rows:
+            found = _names(student.rel(p) for p in student.files) or "nothing"
+            student_rows = [Submission(student.folder.name, "", "", status=MISSING, notes=[
+                f"no notebook of this course found (found: {found}); --assignment NAME grades a single "
+                "notebook as that assignment"])]
+        leftover = [student.rel(p) for p in student.files if p not in student.used]
+        leftover += [f"{student.rel(p)} (a link: not followed)" for p in student.links]
+        found_row = next((r for r in student_rows if r.status != MISSING), None)
+        if leftover and found_row is not None:  # (a missing-notebook row already lists every file found)
+            found_row.notes.append("not used: " + _names(leftover))
+        rows += student_rows
     return rows

@@ -4,6 +4,7 @@ Each (student, assignment) is recorded right after it is graded, with a fingerpr
 files; the journal as a whole carries a fingerprint of the grader (its code, the source notebooks,
 the limits). A later run keeps a recorded result only when both fingerprints are unchanged.
 """
+import copy
 import hashlib
 import json
 import os
@@ -26,8 +27,9 @@ def grader_fingerprint(limits):
 
 
 def submission_fingerprint(group):
-    """The submitted files of one student's assignment (rows with .path and .notebook)."""
-    return _digest([row.notebook.encode() + row.path.read_bytes() for row in group])
+    """The submitted files of one student's assignment (rows with .path, .notebook and .extras)."""
+    return _digest([row.notebook.encode() + row.path.read_bytes() for row in group]
+                   + [str(extra).encode() + (row.path.parent / extra).read_bytes() for row in group for extra in row.extras])
 
 
 class Journal:
@@ -48,12 +50,14 @@ class Journal:
     def restore(self, key, group):
         """Give the rows of ``group`` the status and notes recorded for them."""
         for row, saved in zip(group, self.entries[key]["rows"]):
-            row.status, row.notes = saved["status"], list(saved["notes"])
+            for name in row.RESULT:
+                setattr(row, name, copy.deepcopy(saved[name]))
+            row.done = True
 
     def record(self, key, fingerprint, group):
         """Record one graded group, and write the journal at once (atomically)."""
         self.entries[key] = {"fingerprint": fingerprint,
-                             "rows": [{"status": r.status, "notes": r.notes} for r in group]}
+                             "rows": [{name: getattr(r, name) for name in r.RESULT} for r in group]}
         temporary = self.path.with_suffix(".tmp")
         temporary.write_text(json.dumps({"grader": self.grader, "entries": self.entries}, indent=1))
         os.replace(temporary, self.path)

@@ -36,12 +36,28 @@ def cell_error(cell):
     return None
 
 
-def decide(expected_reports, cell):
-    """(passed, message) for one executed test cell, given the reference's reports."""
+def forged(expected_reports, cell):
+    """Why the cell's reports cannot be the probes' own (more of them than its tests make, unreadable,
+    or of another kind), or None. Only code that forges reports produces these."""
     got_reports = student_reports(cell)
     if len(got_reports) > len(expected_reports):
-        return False, ("The test cell produced more results than its tests report: its output was "
-                       "tampered with. No points.")
+        return "The test cell produced more results than its tests report: its output was tampered with. No points."
+    for number, (expected_payload, got_payload) in enumerate(zip(expected_reports, got_reports), start=1):
+        try:
+            got_kind, _ = checks.decode_trace(got_payload)
+        except ValueError as exc:
+            return f"Test {number}: the reported result is unreadable ({exc}). No points."
+        if got_kind != checks.decode_trace(expected_payload)[0]:
+            return f"Test {number}: a result of the wrong kind was reported. No points."
+    return None
+
+
+def decide(expected_reports, cell):
+    """(passed, message) for one executed test cell, given the reference's reports."""
+    forgery = forged(expected_reports, cell)
+    if forgery:
+        return False, forgery
+    got_reports = student_reports(cell)
     messages, passed = [], True
     for number, expected_payload in enumerate(expected_reports):
         if number >= len(got_reports):
@@ -50,12 +66,7 @@ def decide(expected_reports, cell):
             messages.append(f"Test {number + 1} of {len(expected_reports)} did not run: {why}.")
             return False, "\n".join(messages)
         kind, expected = checks.decode_trace(expected_payload)
-        try:
-            got_kind, got = checks.decode_trace(got_reports[number])
-        except ValueError as exc:
-            return False, f"Test {number + 1}: the reported result is unreadable ({exc}). No points."
-        if got_kind != kind:
-            return False, f"Test {number + 1}: a result of the wrong kind was reported. No points."
+        _, got = checks.decode_trace(got_reports[number])
         with checks.concealed():  # the feedback says where and how far off, not the hidden expected value
             verdict = checks.judge(kind, expected, got)
         passed = passed and verdict.passed
@@ -101,10 +112,11 @@ class DecideFromTraces(NbGraderPreprocessor):
         grade_id = notebooks.nbgrader_meta(cell)["grade_id"]
         if grade_id in self.expected:
             passed, message = decide(self.expected[grade_id], cell)
+            forgery = forged(self.expected[grade_id], cell) is not None
         else:
-            passed, message = False, f"Unknown test cell {grade_id!r}: not in the assignment. No points."
+            passed, message, forgery = False, f"Unknown test cell {grade_id!r}: not in the assignment. No points.", False
         cell.outputs = verdict_outputs(passed, message)
-        cell.metadata[VERDICT_KEY] = {"passed": passed, "message": message}
+        cell.metadata[VERDICT_KEY] = {"passed": passed, "message": message, "forged": forgery}
         return cell, resources
 
 

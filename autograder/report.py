@@ -15,22 +15,40 @@ def test_points(source_nb):
 
 
 def verdicts(course, row):
-    """{grade_id: message} of the failed tests in the autograded notebook of ``row``."""
+    """{grade_id: verdict} of the tests in the autograded notebook of ``row`` (DecideFromTraces's:
+    passed, message, forged)."""
     path = course.path("autograded", row.student_id, row.assignment, f"{row.notebook}.ipynb")
     if not path.exists():
         return {}
-    failed = {}
-    for grade_id, cell in notebooks.test_cells(notebooks.read(path)).items():
-        verdict = cell.metadata.get(VERDICT_KEY)
-        if verdict and not verdict["passed"]:
-            failed[grade_id] = verdict["message"]
-    return failed
+    return {grade_id: cell.metadata[VERDICT_KEY] for grade_id, cell in notebooks.test_cells(notebooks.read(path)).items()
+            if VERDICT_KEY in cell.metadata}
+
+
+NEEDS_REVIEW = "needs review"
+
+
+def graded_status(row, tests):
+    """(status, extra note) of a graded row, from what grading found and the tests' verdicts.
+
+    tampered: a change that could raise a score (test code, points, grade flags, forged reports);
+    needs review: a test the grader itself put back failed (its failure may come from where it was put).
+    """
+    forged = [g for g, v in tests.items() if v.get("forged")]
+    if row.tampered or forged:
+        return "tampered", ("tampered: forged test results in " + ", ".join(forged)) if forged else None
+    failed_restored = [g for g in row.restored_tests if g in tests and not tests[g]["passed"]]
+    if failed_restored:
+        return NEEDS_REVIEW, (", ".join(failed_restored) + " failed after the grader put the deleted cell(s) "
+                              "back: check by hand that the submission defines what they call")
+    return "graded", None
 
 
 def score_rows(course, rows, sources):
     """One dict per intake row: the fixed columns plus one column per test (its score)."""
     table = []
-    with Gradebook(course.config.CourseDirectory.db_url, course.config.CourseDirectory.course_id) as gb:
+    gradebook = Gradebook(course.config.CourseDirectory.db_url, course.config.CourseDirectory.course_id) \
+        if any(r.status == intake.READY for r in rows) else None
+    try:
         for row in rows:
             points = test_points(sources[row.assignment][row.notebook]) if row.assignment in sources and row.notebook else {}
             entry = {"student_id": row.student_id, "assignment": row.assignment, "notebook": row.notebook,
@@ -39,19 +57,25 @@ def score_rows(course, rows, sources):
             entry.update({g: 0.0 for g in points})
             if row.status == intake.READY:
                 try:
-                    submission = gb.find_submission_notebook(row.notebook, row.assignment, row.student_id)
+                    submission = gradebook.find_submission_notebook(row.notebook, row.assignment, row.student_id)
                 except MissingEntry:
                     entry["status"] = "error"
                     entry["message"] = "; ".join(row.notes + ["no grade was recorded"])
                 else:
-                    entry["status"] = "tampered" if any(n.startswith("tampered") for n in row.notes) else "graded"
+                    tests = verdicts(course, row)
+                    entry["status"], note = graded_status(row, tests)
+                    if note:
+                        entry["message"] = "; ".join(row.notes + [note])
                     entry["score"], entry["max_score"] = submission.score, submission.max_score
                     entry["extra"] = sum(grade.extra_credit or 0.0 for grade in submission.grades)
                     for grade in submission.grades:
                         if grade.name in points:
                             entry[grade.name] = grade.score
-                    entry["failed"] = verdicts(course, row)
+                    entry["failed"] = {g: v["message"] for g, v in tests.items() if not v["passed"]}
             table.append(entry)
+    finally:
+        if gradebook is not None:
+            gradebook.close()
     return table
 
 

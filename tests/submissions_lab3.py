@@ -197,6 +197,7 @@ def no_notebook(folder, release_nb, solution_nb):
 
 
 def wrong_assignment_name(folder, release_nb, solution_nb):
+    """Right answers in a folder named lab3/ instead of lab3_optimizers/: found by its name."""
     catalogue.write(folder, "lab3", samples.answered(release_nb, solution_nb), name=f"{NOTEBOOK}.ipynb")
 
 
@@ -220,7 +221,7 @@ SUBMISSIONS = {
     "cheat_system_exit": with_cell_code("my_optimizer", SYSTEM_EXIT, append=False),
     "bad_not_json": not_json,
     "bad_no_notebook": no_notebook,
-    "bad_wrong_assignment": wrong_assignment_name,
+    "wrong_folder_name": wrong_assignment_name,
     "renamed_notebook": catalogue.right(ASSIGNMENT, name=f"{NOTEBOOK} (1).ipynb"),
 }
 
@@ -228,11 +229,13 @@ _MISTAKE_LOSES = {
     "momentum_velocity_not_stored": ["test_momentum"],
     "adam_beta2_0999": ["test_adam"],
     "adam_no_bias_correction": ["test_adam"],
+    "adam_corrected_moments_stored": ["test_adam"],
     "adagrad_not_accumulated": ["test_adagrad"],
     "rmsprop_gamma_099": ["test_rmsprop"],
     "sgd_scales_gradient_in_place": ["test_sgd"],
     "minibatch_remainder_dropped": ["test_create_mini_batches"],
     "minibatch_shuffles_x_and_y_apart": ["test_create_mini_batches"],
+    "minibatch_generator_drops_remainder": ["test_create_mini_batches"],
     "optparam_shared_array": ["test_myOptParam"],
     "nesterov_steps_by_velocity": ["test_nesterov"],
 }
@@ -245,7 +248,7 @@ EXPECTED = {
     **{f"mistake_{name}": ("graded", lost) for name, lost in _MISTAKE_LOSES.items()},
     "cheat_patch_numpy": ("graded", ALL_TESTS),
     "cheat_patch_checks": ("graded", ALL_TESTS),
-    "cheat_fake_report": ("graded", ALL_TESTS),
+    "cheat_fake_report": ("tampered", ALL_TESTS),
     "cheat_swallow_and_warn": ("graded", ALL_TESTS),
     "cheat_tests_replaced": ("tampered", ALL_TESTS),
     "tests_deleted": ("graded", []),
@@ -255,7 +258,7 @@ EXPECTED = {
     "cheat_system_exit": ("graded", ALL_TESTS),
     "bad_not_json": ("invalid notebook", ALL_TESTS),
     "bad_no_notebook": ("missing notebook", ALL_TESTS),
-    "bad_wrong_assignment": ("missing notebook", ALL_TESTS),
+    "wrong_folder_name": ("graded", []),
     "renamed_notebook": ("graded", []),
 }
 assert set(EXPECTED) == set(SUBMISSIONS) and set(_MISTAKE_LOSES) == set(samples.MISTAKES[ASSIGNMENT])

@@ -1,14 +1,25 @@
 """The command line: clear errors, no traceback."""
+import csv
+
 import pytest
 
 from autograder.cli import main
 from autograder.grading import grade
 
 
-def test_grade_refuses_a_missing_folder_with_a_clear_message(tmp_path, capsys):
-    assert main(["grade", str(tmp_path / "nowhere"), "--csv", str(tmp_path / "g.csv")]) == 2
+def test_grade_refuses_a_missing_folder_with_a_clear_message_and_still_writes_the_csv(tmp_path, capsys):
+    assert main(["grade", str(tmp_path / "nowhere"), "--csv", str(tmp_path / "g.csv"),
+                 "--course-dir", str(tmp_path / "course")]) == 2
     assert "is not a folder of submissions" in capsys.readouterr().out
-    assert not (tmp_path / "g.csv").exists()
+    assert "is not a folder of submissions" in (tmp_path / "g.csv").read_text()
+
+
+def test_a_file_that_is_not_a_zip_gets_a_csv_row_saying_so(tmp_path, capsys):
+    (tmp_path / "download.zip").write_text("<html>Session expired</html>")  # what a browser may save
+    assert main(["grade", str(tmp_path / "download.zip"), "--csv", str(tmp_path / "g.csv"),
+                 "--course-dir", str(tmp_path / "course")]) == 2
+    assert "cannot be read as a zip" in capsys.readouterr().out
+    assert "cannot be read as a zip" in (tmp_path / "g.csv").read_text()
 
 
 def test_grade_from_the_command_line_writes_the_csv(tmp_path, capsys, release_nb, solution_nb):
@@ -23,13 +34,19 @@ def test_grade_from_the_command_line_writes_the_csv(tmp_path, capsys, release_nb
     assert "15 / 14" in capsys.readouterr().out
 
 
-def test_grading_refuses_to_run_without_a_sandbox(tmp_path, monkeypatch):
+def test_grading_refuses_to_run_without_a_sandbox_and_says_so_in_the_csv(tmp_path, monkeypatch, release_nb, solution_nb):
+    import catalogue
     from autograder import course
     monkeypatch.setattr(course.shutil, "which", lambda name: None)  # as on a machine without bubblewrap
     course.sandbox_problem.cache_clear()
+    catalogue.blank("lab3_optimizers")(tmp_path / "submitted" / "ann", release_nb, solution_nb)
     try:
         with pytest.raises(RuntimeError, match=r"bubblewrap is not installed.*--no-sandbox"):
-            grade(tmp_path, tmp_path / "g.csv", course_dir=tmp_path / "course", log=lambda m: None)
+            grade(tmp_path / "submitted", tmp_path / "g.csv", course_dir=tmp_path / "course", log=lambda m: None)
+        with open(tmp_path / "g.csv", newline="") as handle:
+            [row] = list(csv.DictReader(handle))
+        assert (row["student_id"], row["status"]) == ("ann", "error")
+        assert row["message"].startswith("not graded: no sandbox: bubblewrap is not installed")
     finally:
         course.sandbox_problem.cache_clear()
 

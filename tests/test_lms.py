@@ -8,24 +8,28 @@ import catalogue
 from autograder import lms, samples
 from autograder.grading import grade
 
-NOTEBOOKS = {"lab3_optimizers": "lab3_optimizers", "lab2_forward_backward": "lab2_forward_backward"}
+ASSIGNMENTS = ["lab2_forward_backward", "lab3_optimizers"]
 
 
-def test_lms_file_names_map_to_students_and_notebooks():
+def test_lms_paths_name_their_student_and_keep_the_rest():
     cases = {
-        "submitted/kim/lab3_optimizers/lab3_optimizers.ipynb": ("kim", "lab3_optimizers"),
-        "Lee Minho_20231234_assignsubmission_file_/lab3_optimizers.ipynb": ("20231234", "lab3_optimizers"),
-        "parkjisoo_12345_67890_lab3_optimizers.ipynb": ("parkjisoo", "lab3_optimizers"),
-        "parkjisoo_LATE_12345_67891_lab3_optimizers-1.ipynb": ("parkjisoo", "lab3_optimizers"),
-        "s2024001_lab2_forward_backward.ipynb": ("s2024001", "lab2_forward_backward"),
-        "s2024001-lab3_optimizers.ipynb": ("s2024001", "lab3_optimizers"),
+        "submitted/kim/lab3_optimizers/lab3_optimizers.ipynb": ("kim", "lab3_optimizers/lab3_optimizers.ipynb"),
+        "kim/lab3_optimizers/lab3_optimizers/lab3_optimizers.ipynb":
+            ("kim", "lab3_optimizers/lab3_optimizers/lab3_optimizers.ipynb"),
+        "Lee Minho_20231234_assignsubmission_file_/lab3_optimizers.ipynb": ("20231234", "lab3_optimizers.ipynb"),
+        "Lee Minho_20231234_assignsubmission_file_/sub/Lab3 (1).ipynb": ("20231234", "sub/Lab3 (1).ipynb"),
+        "Lee Minho_20231234_assignsubmission_file_/my_optim.py": ("20231234", "my_optim.py"),
+        "parkjisoo_12345_67890_lab3_optimizers.ipynb": ("parkjisoo", "lab3_optimizers.ipynb"),
+        "parkjisoo_LATE_12345_67891_lab3_optimizers-1.ipynb": ("parkjisoo", "lab3_optimizers.ipynb"),
+        "s2024001_lab2_forward_backward.ipynb": ("s2024001", "lab2_forward_backward.ipynb"),
+        "s2024001-lab3_optimizers.ipynb": ("s2024001", "lab3_optimizers.ipynb"),
     }
     for name, expected in cases.items():
-        assert lms.match(name, NOTEBOOKS, lms.PATTERNS) == expected, name
-    assert lms.match("kim/homework.ipynb", NOTEBOOKS, lms.PATTERNS) is None
-    assert lms.match("submitted/kim/lab2_forward_backward/lab3_optimizers.ipynb", NOTEBOOKS, lms.PATTERNS) is None
-    assert lms.match("x_id42_lab3_optimizers.ipynb", NOTEBOOKS, [r"x_(?P<student_id>id\d+)_(?P<notebook>.+)\.ipynb"]) \
-        == ("id42", "lab3_optimizers")
+        assert lms.student_of(name, ASSIGNMENTS) == expected, name
+    assert lms.student_of("homework.ipynb", ASSIGNMENTS) is None
+    assert lms.student_of("course/source/lab3_optimizers/lab3_optimizers.ipynb", ASSIGNMENTS) is None
+    assert lms.student_of("x_id42_Lab3.ipynb", ASSIGNMENTS, r"x_(?P<student_id>id\d+)_(?P<notebook>.+)\.ipynb") \
+        == ("id42", "Lab3.ipynb")
 
 
 def test_a_zip_is_graded_and_every_file_gets_a_row(tmp_path, release_nb, solution_nb):
@@ -46,7 +50,9 @@ def test_a_zip_is_graded_and_every_file_gets_a_row(tmp_path, release_nb, solutio
     assert float(graded["parkjisoo"]["score"]) == 15 and float(graded["parkjisoo"]["max_score"]) == 14  # the later
     assert float(graded["20231234"]["score"]) == 15  # all right: 14 + 1 extra credit
     others = [r for r in rows if r["status"] != "graded"]
-    assert sorted(r["status"] for r in others) == ["superseded", "unrecognised file", "unrecognised file"]
+    assert sorted(r["status"] for r in others) == ["missing notebook", "superseded", "unrecognised file"]
     messages = " ".join(r["message"] for r in others)
-    assert "notes/readme.txt" in messages and "not a plain name" in messages and "replaced by" in messages
+    assert "not a plain name" in messages and "replaced by" in messages
+    notes = next(r for r in rows if r["student_id"] == "notes")  # a folder in the zip: a student, as in a folder
+    assert notes["status"] == "missing notebook" and "readme.txt" in notes["message"]
     assert not (tmp_path / "course" / "lab3_optimizers").exists()
