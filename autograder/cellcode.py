@@ -3,6 +3,7 @@ magics and shell escapes (``%time``, ``!pip``) first turned into plain calls, as
 the body of a cell magic (``%%time``) read as the Python it usually is."""
 import ast
 import builtins
+import functools
 
 from IPython.core.inputtransformer2 import TransformerManager
 
@@ -18,8 +19,10 @@ def _parse(source):
         return None
 
 
+@functools.lru_cache(maxsize=4096)
 def defined_names(source):
-    """Top-level names a cell binds (functions, classes, assignments, imports); empty if unparsable."""
+    """Top-level names a cell binds (functions, classes, assignments, imports), a frozenset; empty if
+    the cell is not Python."""
     tree = _parse(source)
     names = set()
     for node in tree.body if tree else []:
@@ -32,10 +35,11 @@ def defined_names(source):
     return names
 
 
+@functools.lru_cache(maxsize=4096)
 def used_names(source):
-    """Names a cell reads that it does not bind itself and that are not builtins."""
+    """Names a cell reads that it does not bind itself and that are not builtins, a frozenset."""
     tree = _parse(source)
     if tree is None:
-        return set()
+        return frozenset()
     loaded = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
-    return loaded - defined_names(source) - set(dir(builtins))
+    return frozenset(loaded - defined_names(source) - set(dir(builtins)))

@@ -247,9 +247,10 @@ def scan(submissions_dir, sources, assignments=None):
     if not expected:
         expected = sorted({a for s in students for a in sources for n in sources[a]
                            if s.candidates(a, n, only_assignment=False)[0]})
-    rows = [Submission("", "", "", path=p, status=STRAY,
-                       notes=[f"{p.name} is not a student folder (<student_id>/<assignment>/<notebook>.ipynb)"])
-            for p in sorted(root.iterdir()) if not p.is_dir() and not skipped(p.name)]
+    rows = [Submission("", "", "", path=p, status=STRAY, notes=[
+        f"{p.name} is a link: not followed" if p.is_symlink() else
+        f"{p.name} is not a student folder (<student_id>/<assignment>/<notebook>.ipynb)"])
+        for p in sorted(root.iterdir()) if (p.is_symlink() or not p.is_dir()) and not skipped(p.name)]
     for student in students:
         student_rows = [_row(student, a, n, len(expected) == 1) for a in expected for n in sources.get(a, {})]
         if not student_rows:

@@ -41,8 +41,11 @@ class Journal:
         self.entries = saved.get("entries", {}) if saved.get("grader") == grader else {}
 
     def done(self, key, fingerprint):
+        """Recorded with this fingerprint, and not failed for a reason of the grader's own (``error``:
+        a worker that died, a broken course directory), which the next run tries again."""
         entry = self.entries.get(key)
-        return bool(entry) and entry["fingerprint"] == fingerprint
+        return bool(entry) and entry["fingerprint"] == fingerprint and \
+            all(row["status"] != "error" for row in entry["rows"])
 
     def recorded(self, key):
         return key in self.entries

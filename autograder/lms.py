@@ -32,6 +32,7 @@ CANVAS = re.compile(r"(?P<student_id>[^_]+)(?:_LATE)?_\d+_\d+_(?P<file>.+?)(?:-\
 PLAIN = re.compile(r"(?P<student_id>[^_-]+)[_-](?P<file>.+\.ipynb)", re.IGNORECASE)
 COURSE_FOLDERS = {"source", "release", "autograded", "feedback"}  # an nbgrader course's, not students
 MAX_ENTRY_BYTES = intake.MAX_NOTEBOOK_BYTES
+MAX_TOTAL_BYTES = 4 << 30  # unpacked in all: past it, files are reported, not unpacked (a zip bomb)
 
 
 def safe_id(student_id):
@@ -117,7 +118,14 @@ def unpack(zip_path, target, assignments, pattern=None):
                     f"{chosen[student, inner]} (in {os.path.basename(zip_path)}) was replaced by {name}, "
                     "later in name order"]))
             chosen[student, inner] = name
+        total = 0
         for (student, inner), name in chosen.items():
+            total += archive.getinfo(name).file_size
+            if total > MAX_TOTAL_BYTES:
+                unused.append(Submission(student, "", "", status=STRAY, notes=[
+                    f"{name} (in {os.path.basename(zip_path)}): not unpacked, the zip holds more than "
+                    f"{MAX_TOTAL_BYTES >> 30} GiB"]))
+                continue
             destination = target.joinpath(student, *PurePosixPath(inner).parts)
             destination.parent.mkdir(parents=True, exist_ok=True)
             with archive.open(name) as source, open(destination, "wb") as out:

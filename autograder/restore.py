@@ -13,12 +13,13 @@
    its grade / solution / locked flags, a graded cell the release does not have; each is put back or
    removed and named. Other metadata differences (checksums, schema versions) are put back silently.
 4. **Deleted cells**: every missing read-only or test cell is copied from the release and inserted
-   after the cells the release puts before it *and* after the last student cell that defines a name
-   it uses, so a restored test always runs after the code it calls. (nbgrader's own
+   after the cells the release puts before it (and step 5 moves it below the code it calls). (nbgrader's own
    ``OverwriteCells.add_missing_cells`` inserts after the previous graded cell only, and 0.9.6 fails
    with a KeyError when that cell is not a graded or solution cell.) Deleted answer cells are the
    student's work and are not restored. OverwriteCells then restores full sources (hidden tests) from
    the gradebook.
+5. **Order**: a test cell (or a cell put back) that calls a name no cell above it defines, while a
+   cell below does (an answer re-typed at the end of the notebook), moves below that cell; noted.
 """
 import copy
 import uuid
@@ -38,6 +39,7 @@ class Reconciled:
     copies: list = field(default_factory=list)        # grade ids with pasted copies (copies unmarked)
     restored: list = field(default_factory=list)      # deleted cells put back (tests and read-only code)
     restored_tests: list = field(default_factory=list)
+    moved: list = field(default_factory=list)         # test cells moved below the code they call
     deleted_answers: list = field(default_factory=list)
     tampered: dict = field(default_factory=dict)      # what was changed (and what was done) -> grade ids
     from_scratch: bool = False                         # none of the lab's cells were found
@@ -60,6 +62,9 @@ class Reconciled:
                                                       if len(self.relabelled) > 6 else "")
             notes.append(f"{len(self.relabelled)} cell(s) had lost their nbgrader metadata (an editor such as "
                          f"VS Code drops it) and were recognised by their code: {shown}")
+        if self.moved:
+            notes.append("test cell(s) moved below the code they call (written further down): "
+                         + ", ".join(self.moved))
         if self.copies:
             notes.append("pasted copies of " + ", ".join(self.copies) + " ran as ordinary cells; the copy "
                          "where the release has the cell was graded")
@@ -191,15 +196,42 @@ def _insert_missing(nb, release, order, source_cells, done):
             continue
         ids = [notebooks.nbgrader_meta(c).get("grade_id") for c in nb.cells]
         earlier = [ids.index(g) for g in order[:order.index(grade_id)] if g in ids]
-        position = max(earlier, default=-1) + 1
-        needs = used_names(source_cells.get(grade_id, cell).source)
-        definers = [i for i, c in enumerate(nb.cells) if c.cell_type == "code" and defined_names(c.source) & needs]
-        position = max([position] + [i + 1 for i in definers])
-        nb.cells.insert(position, _fresh_copy(cell, nb))
+        nb.cells.insert(max(earlier, default=-1) + 1, _fresh_copy(cell, nb))
         present.add(grade_id)
         done.restored.append(grade_id)
         if notebooks.is_test_cell(cell):
             done.restored_tests.append(grade_id)
+
+
+def _order_after_definitions(nb, source_cells, done):
+    """Step 5: a test cell, or a cell put back, that calls a name no cell above it defines but a cell
+    below does, moves after the first cells below that define all such names. (Names defined above
+    stay as nbgrader's top-to-bottom run sees them.)"""
+    def grade_id(cell):
+        return notebooks.nbgrader_meta(cell).get("grade_id")
+
+    movable = {g for g in done.restored} | {grade_id(c) for c in nb.cells if notebooks.is_test_cell(c)}
+    for _ in range(len(nb.cells) ** 2):  # each move only goes down: this ends well before the bound
+        defined_above, move = set(), None
+        for index, cell in enumerate(nb.cells):
+            if grade_id(cell) in movable:
+                needs = used_names(source_cells.get(grade_id(cell), cell).source) - defined_above
+                below = {}
+                for later in range(index + 1, len(nb.cells)):
+                    for name in needs & defined_names(nb.cells[later].source) - below.keys():
+                        below[name] = later
+                if below:
+                    move = (index, max(below.values()))
+                    break
+            if cell.get("cell_type") == "code":
+                defined_above |= defined_names(cell.source)
+        if move is None:
+            return
+        index, after = move
+        cell = nb.cells.pop(index)
+        nb.cells.insert(after, cell)  # (after the pop, index ``after`` is just below that cell)
+        if grade_id(cell) not in done.restored and grade_id(cell) not in done.moved:
+            done.moved.append(grade_id(cell))
 
 
 def reconcile(submitted_nb, release_nb, source_nb=None):
@@ -217,4 +249,5 @@ def reconcile(submitted_nb, release_nb, source_nb=None):
     _check_metadata(nb, release, order, done)
     _relabel(nb, release, order, done)
     _insert_missing(nb, release, order, source_cells, done)
+    _order_after_definitions(nb, source_cells, done)
     return nb, done

@@ -69,6 +69,15 @@ def answer_moved_below_its_deleted_test(folder, release_nb, solution_nb):
     _write(folder, nb)
 
 
+def answer_retyped_at_the_end(folder, release_nb, solution_nb):
+    """The answer cell deleted and its code typed into a new cell at the end: the tests stay above it."""
+    nb = _right(release_nb, solution_nb)
+    answer = notebooks.solution_cells(nb)["my_optimizer"]
+    nb.cells.remove(answer)
+    nb.cells.append(_code(answer.source))
+    _write(folder, nb)
+
+
 def pasted_copy(grade_id, above):
     """Copy/paste duplicates a cell's nbgrader metadata (nbgrader#1083): ``grade_id`` pasted once more,
     above its answer cell or at the end."""
@@ -184,6 +193,7 @@ SUBMISSIONS = {
     "vscode_every_cell": metadata_stripped(None),
     "vscode_answer_test_deleted": stripped_answer_and_deleted_test,
     "answer_below_deleted_tests": answer_moved_below_its_deleted_test,
+    "answer_retyped_at_the_end": answer_retyped_at_the_end,
     "copy_below": pasted_copy("test_momentum", above=False),
     "copy_above": pasted_copy("test_momentum", above=True),
     "copy_forged": forged_copy_where_the_test_was,
@@ -208,6 +218,8 @@ EXPECTED = {
     "vscode_every_cell": GRADED + (["22 cell(s) had lost their nbgrader metadata"],),
     "vscode_answer_test_deleted": GRADED + (["deleted test cell(s) restored from the source: test_create_mini_batches"],),
     "answer_below_deleted_tests": GRADED + (["deleted test cell(s) restored", "recognised by their code: my_optimizer"],),
+    "answer_retyped_at_the_end": GRADED + (["test cell(s) moved below the code they call (written further down): "
+                                            "test_sgd, test_momentum", "recognised by their code: my_optimizer"],),
     "copy_below": GRADED + (["pasted copies of test_momentum ran as ordinary cells"],),
     "copy_above": GRADED + (["pasted copies of test_momentum"],),
     "copy_forged": ("tampered", ALL_TESTS[2:], ["tampered: nbgrader 'points' changed (the release's put back): test_sgd"]),
