@@ -66,6 +66,11 @@ def key(text):
     return re.sub(r"[\W_]+", "", text.lower())
 
 
+def is_notebook_name(name):
+    """A notebook's file name, also as browsers save a download (``x.ipynb.txt``, ``x.ipynb.json``)."""
+    return re.search(r"\.ipynb(\.(txt|json))?$", name, re.IGNORECASE) is not None
+
+
 def _walk(folder):
     """(files, links) below ``folder``, skipping junk; symbolic links are never followed or read."""
     files, links = [], []
@@ -80,7 +85,7 @@ def _walk(folder):
 
 def _name_claim(path, names):
     """The course notebook whose name is in this file's name (the longest such), or None."""
-    stem = key(path.stem)
+    stem = key(re.sub(r"\.ipynb(\.(txt|json))?$", "", path.name, flags=re.IGNORECASE))
     found = [n for n in names if key(n) and key(n) in stem]
     return max(found, key=lambda n: len(key(n))) if found else None
 
@@ -90,7 +95,7 @@ def _read(path):
     if path.stat().st_size > MAX_NOTEBOOK_BYTES:
         return None, f"{path.name} is larger than {MAX_NOTEBOOK_BYTES >> 20} MiB: not read"
     try:
-        nb = nbformat.read(str(path), as_version=4)
+        nb = notebooks.read(path)
         nbformat.validate(nb)
         return nb, None
     except Exception as exc:  # noqa: BLE001 - anything unreadable is reported, whatever the cause
@@ -119,7 +124,7 @@ class _Student:
     def __init__(self, folder, sources):
         self.folder, self.sources = folder, sources
         self.files, self.links = _walk(folder)
-        self.notebooks = [p for p in self.files if p.suffix.lower() == ".ipynb"]
+        self.notebooks = [p for p in self.files if is_notebook_name(p.name)]
         names = [n for a in sources for n in sources[a]]
         self.claims = {p: _name_claim(p, names) for p in self.notebooks}
         self._read = {}
@@ -176,7 +181,7 @@ class _Student:
         """(files to copy along with the notebook ``path``, notes on what was left out)."""
         folder, chosen, left_out, total = path.parent, [], [], 0
         for file in self.files:
-            if file.suffix.lower() == ".ipynb" or folder not in file.parents:
+            if is_notebook_name(file.name) or folder not in file.parents:
                 continue
             size = file.stat().st_size
             if len(chosen) >= MAX_EXTRA_FILES or total + size > MAX_EXTRA_BYTES:

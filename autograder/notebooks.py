@@ -54,5 +54,7 @@ def hidden_code(source):
 
 
 def read(path):
-    """Read a notebook as nbformat v4."""
-    return nbformat.read(str(path), as_version=4)
+    """Read a notebook as nbformat v4. A UTF-8 byte-order mark (Windows editors write one) is allowed:
+    nbformat rejects it. Raises nbformat's errors (NotJSONError, ...) and UnicodeDecodeError."""
+    with open(path, "rb") as handle:
+        return nbformat.reads(handle.read().decode("utf-8-sig"), as_version=4)

@@ -123,6 +123,13 @@ def named(relative, how="right"):
     return make
 
 
+def byte_order_mark(folder, release_nb, solution_nb):
+    """Saved by a Windows editor: a UTF-8 byte-order mark before the JSON."""
+    path = folder / A / f"{A}.ipynb"
+    path.parent.mkdir(parents=True)
+    path.write_bytes(b"\xef\xbb\xbf" + nbformat.writes(_right(release_nb, solution_nb)).encode())
+
+
 def release_and_work_copy(folder, release_nb, solution_nb):
     """The untouched release as lab3_optimizers.ipynb, the work in lab3_optimizers-Copy1.ipynb."""
     _write(folder, release_nb)
@@ -204,6 +211,8 @@ SUBMISSIONS = {
     "extra_words": named("Lab 3/final lab3-optimizers v2.ipynb"),
     "only_notebook_renamed": named(f"{A}/homework.ipynb"),
     "release_and_copy1": release_and_work_copy,
+    "browser_txt_suffix": named(f"{A}/{A}.ipynb.txt"),
+    "byte_order_mark": byte_order_mark,
     "helper_module": helper_module,
     "checkpoint_folder": checkpoint_folder,
     "link_to_grader_file": link_to_a_grader_file,
@@ -230,6 +239,8 @@ EXPECTED = {
     "extra_words": GRADED + (["graded Lab 3/final lab3-optimizers v2.ipynb as"],),
     "only_notebook_renamed": GRADED + ([f"graded {A}/homework.ipynb as {A}/{A}.ipynb (the only notebook"],),
     "release_and_copy1": GRADED + ([f"graded {A}/{A}-Copy1.ipynb", f"also found, not graded: {A}/{A}.ipynb"],),
+    "browser_txt_suffix": GRADED + ([f"graded {A}/{A}.ipynb.txt as {A}/{A}.ipynb"],),
+    "byte_order_mark": GRADED + ([],),
     "helper_module": GRADED + (["copied with the notebook: my_optim.py"],),
     "checkpoint_folder": GRADED + ([],),
     "link_to_grader_file": GRADED + ([f"{A}/passwords.txt (a link: not followed)"],),
