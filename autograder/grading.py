@@ -2,7 +2,6 @@
 import multiprocessing
 import shutil
 import time
-import zipfile
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 
@@ -63,18 +62,22 @@ def run_notes(autograded_path, limits):
 
 
 def _intake(submissions_dir, course, sources, assignments, pattern):
-    """The rows of everything found (a zip from an LMS is unpacked into the course directory first)."""
-    if not str(submissions_dir).lower().endswith(".zip"):
-        return intake.scan(submissions_dir, sources, assignments)
-    unpacked = course.root / "lms_unpacked"
-    if unpacked.exists():
-        shutil.rmtree(unpacked)
-    unpacked.mkdir()
-    try:
-        unused = lms.unpack(submissions_dir, unpacked, list(sources), pattern)
-    except (zipfile.BadZipFile, OSError) as exc:
-        raise ValueError(f"{submissions_dir} cannot be read as a zip ({exc})") from None
-    return intake.scan(unpacked, sources, assignments) + unused
+    """The rows of everything found: the download (a folder or a zip, ``lms``) unpacked to one folder per
+    student in the course directory, then each student's notebooks found (``intake``)."""
+    source = Path(submissions_dir)
+    if not source.is_dir() and not (source.is_file() and source.suffix.lower() == ".zip"):
+        raise NotADirectoryError(f"{source} is not a folder of submissions (<student_id>/<assignment>/<notebook>.ipynb) "
+                                 "nor a zip")
+    unpacked_dir = course.root / "lms_unpacked"
+    if unpacked_dir.exists():
+        shutil.rmtree(unpacked_dir)
+    unpacked_dir.mkdir()
+    unpacked = lms.unpack(source, unpacked_dir, list(sources), [n for a in sources for n in sources[a]], pattern)
+    rows = intake.scan(unpacked_dir, sources, assignments)
+    for row in rows:
+        row.csv_id = unpacked.students.get(row.student_id, row.student_id)
+        row.notes = unpacked.said.get(row.csv_id, []) + row.notes
+    return rows + unpacked.unused
 
 
 def grade(submissions_dir, csv_path, course_dir=None, db_url=None, feedback_dir=None,

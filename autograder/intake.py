@@ -51,6 +51,7 @@ class Submission:
     extras: list = field(default_factory=list)    # files copied along, relative to path.parent
     restored_tests: list = field(default_factory=list)  # tests the grader put back (set when graded)
     tampered: bool = False        # a change that could raise a score was found (and undone)
+    csv_id: str = ""              # the id as the LMS gave it, when the folder name had to differ
     done: bool = False            # graded (or failed for a reason of its own) in this run or an earlier one
 
     RESULT = ("status", "notes", "restored_tests", "tampered")  # what grading sets: kept by the journal

@@ -1,135 +1,502 @@
-"""LMS intake: a zip of submissions downloaded from an LMS, unpacked to one folder per student.
+"""Downloads: a folder or a zip of submissions, as an LMS or a tool writes it, unpacked to one folder
+per student.
 
-Only the *student* is read from a path inside the zip; everything the student handed in is unpacked
-into ``<target>/<student_id>/`` and ``intake`` then finds each notebook there with the same policy as
-for a folder of submissions (case, " (1)", "-Copy1", subfolders, extra words; helper files travel
-with the notebook). A path names its student by the first rule that fits:
+Only the *student* is read from a file's path; everything the student handed in is copied into
+``<target>/<student folder>/`` and ``intake`` then finds each notebook there (case, " (1)", "-Copy1",
+subfolders, extra words; helper files travel with it). ``FORMATS`` lists the rules, tried in order
+on each path (inside a wrapper folder that holds everything, when the path itself fits none); the
+student is keyed on the system's stable id wherever its names have one, and what the system says
+(display name, late, the attempt graded) goes into the row's message. Zips inside the download are
+opened (a student's own zip into that student's folder; an archive of submissions, as nbgrader's
+``zip_collect`` keeps them, as a download of its own). Names written without the zip's UTF-8 flag are
+decoded as the systems meant them, and every name is NFC-normalised (macOS writes Hangul decomposed).
 
-1. ``--pattern``: a regular expression with the group ``student_id`` (and optionally ``notebook``:
-   the file is then unpacked as ``<notebook>.ipynb``), matched against the whole path;
-2. Moodle: a folder ``<Full Name>_<id>_assignsubmission_<plugin>_`` (student_id: the id);
-3. nbgrader's layout: ``[anything/]<student_id>/<assignment>/...``;
-4. Canvas: a file ``<login>[_LATE]_<user id>_<submission id>_<file>`` (student_id: the login; a
-   resubmission's ``-<n>`` suffix is dropped from the file name);
-5. plain: a file ``<student_id>_<notebook>.ipynb`` or ``<student_id>-<notebook>.ipynb``;
-6. a folder: ``<student_id>/...`` (after a wrapper folder that holds everything, if any).
-
-A file no rule fits is reported (never dropped). When two files of one student land on the same
-path (resubmissions), the later in name order is used and the other reported as superseded.
+A file no rule fits is reported, never dropped; an nbgrader course's own folders (``source/``,
+``release/``, ...) are reported and skipped; of several attempts of one student the latest is graded
+and the others are reported as superseded.
 """
+import io
 import os
 import re
 import shutil
-import time
+import tempfile
+import unicodedata
 import zipfile
-from pathlib import PurePosixPath
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path, PurePosixPath
 
 from . import intake
 from .intake import STRAY, Submission
 
-MOODLE = re.compile(r".+_(?P<student_id>\d+)_assignsubmission_[a-z]+_?")
-CANVAS = re.compile(r"(?P<student_id>[^_]+)(?:_LATE)?_\d+_\d+_(?P<file>.+?)(?:-\d+)?(?P<ext>\.[^.]+)?")
-PLAIN = re.compile(r"(?P<student_id>[^_-]+)[_-](?P<file>.+\.ipynb)", re.IGNORECASE)
 COURSE_FOLDERS = {"source", "release", "autograded", "feedback"}  # an nbgrader course's, not students
+COURSE_FILES = {"gradebook.db", "nbgrader_config.py", "journal.json"}
+NBGRADER_FOLDERS = {"submitted", "downloaded", "archive", "extracted"}  # nbgrader's steps: never a student
 MAX_ENTRY_BYTES = intake.MAX_NOTEBOOK_BYTES
 MAX_TOTAL_BYTES = 4 << 30  # unpacked in all: past it, files are reported, not unpacked (a zip bomb)
+MAX_NESTING = 2            # zips inside zips inside the download
 
 
-def safe_id(student_id):
-    """A student id usable as one folder name: printable, no separator, not hidden or '..'."""
-    return (bool(student_id) and student_id.isprintable() and "/" not in student_id and "\\" not in student_id
-            and not student_id.startswith(".") and len(student_id) <= 200)
+@dataclass
+class Found:
+    """Whose a file is, as its path says. ``inner``: its path inside the student's folder (None for
+    the system's own record of a submission: a receipt, a timestamp)."""
+    student_id: str
+    inner: str
+    system: str
+    name: str = ""           # the display name the system gives
+    late: bool = False
+    attempt: str = ""        # sortable (ISO time, or an increasing id): the latest is graded
 
 
-def _skipped(name):
-    """Folders, and the junk operating systems add to zips (__MACOSX/, .DS_Store, ._files)."""
-    return name.endswith("/") or any(intake.skipped(p) for p in PurePosixPath(name).parts if p not in ("..",))
+@dataclass
+class Item:
+    """One file of the download: its path (POSIX, NFC), size, modification time, and how to open it."""
+    path: str
+    size: int
+    mtime: float
+    open: object
+    info: list = field(default_factory=list)
 
 
-def student_of(name, assignments, pattern=None):
-    """(student_id, path inside the student's folder) for a path inside the zip, or None.
+# ---------------------------------------------------------------------------------------------- the rules
+MOODLE_FOLDER = re.compile(r"(?P<name>.+?)(?:_(?P<id>\d+))?_assignsubmission_(?P<plugin>[a-z0-9]+)_?")
+MOODLE_FILE = re.compile(r"(?P<name>.+?)(?:_(?P<id>\d+))?_assignsubmission_(?P<plugin>[a-z0-9]+)_(?P<file>.+)")
+CANVAS = re.compile(r"(?:(?P<name>.*?)_)??(?P<late>LATE_)?(?P<id>anon_[1-9A-HJ-NP-Za-km-z]{5}|\d+)_"
+                    r"(?:(?P<attachment>\d+)_(?P<file>.+)|(?P<kind>text|link)\.html)")
+BLACKBOARD = re.compile(r"(?P<assignment>.+)_(?P<id>[^_]+)_(?:attempt|poging|versuch|intento|tentative)_"
+                        r"(?P<time>\d{4}-\d{2}-\d{2}-\d{2}-\d{2}-\d{2})(?:_(?P<file>.+)|(?P<receipt>\.txt))")
+D2L_TIME = r"(?P<time>[A-Z][a-z]{2,8}\.? \d{1,2}, \d{4} \d{1,2}[:_]?\d{2}(?: ?[AP]M)?)"
+D2L_FOLDER = re.compile(r"(?P<submission>\d+-\d+) - (?P<name>.+?) - " + D2L_TIME)
+D2L_FILE = re.compile(r"(?P<submission>\d+-\d+) - (?P<name>.+?) - " + D2L_TIME + r" - (?P<file>.+)")
+NBGRADER_INBOUND = re.compile(r"(?P<id>[^+]+)\+(?P<assignment>[^+]+)\+(?P<time>[^+]+?)(?:\+[^+]+)?")
+STUDENT_NUMBER = re.compile(r"[^\W_]*\d{3,}[^\W_]*")  # a token that is an id (s2024001, 2023123456)
 
-    assignments: the course's assignment names (rule 3). Rule 6 is left to ``unpack``.
-    """
-    parts = PurePosixPath(name).parts
-    if pattern:
-        found = re.fullmatch(pattern, name)
-        if found:
-            notebook = found.groupdict().get("notebook")
-            return found.group("student_id"), f"{notebook}.ipynb" if notebook else parts[-1]
+
+def _d2l_time(text):
+    """Brightspace's 'Mar 6, 2024 820 AM' (or with a colon or underscore) as a sortable ISO time."""
+    text = text.replace("_", ":").replace(".", "")
+    for layout in ("%b %d, %Y %I:%M %p", "%b %d, %Y %I%M %p", "%B %d, %Y %I:%M %p", "%B %d, %Y %I%M %p",
+                   "%b %d, %Y %H:%M", "%b %d, %Y %H%M"):
+        try:
+            return datetime.strptime(text.replace(" AM", " AM").strip(), layout).isoformat()
+        except ValueError:
+            continue
+    return text
+
+
+def user_pattern(pattern):
+    """``--pattern``: a rule from a regular expression with the group ``student_id`` (and optionally
+    ``notebook``, unpacking the file as ``<notebook>.ipynb``), matched against the whole path.
+    Raises ValueError when it is not a regular expression or lacks the group."""
+    try:
+        compiled = re.compile(pattern)
+    except re.error as exc:
+        raise ValueError(f"--pattern is not a regular expression: {exc}") from None
+    if "student_id" not in compiled.groupindex:
+        raise ValueError("--pattern needs a group (?P<student_id>...)")
+
+    def rule(parts, context):
+        found = compiled.fullmatch("/".join(parts))
+        if not found:
+            return None
+        notebook = found.groupdict().get("notebook")
+        return Found(found.group("student_id"), f"{notebook}.ipynb" if notebook else parts[-1], "--pattern")
+    return rule
+
+
+def moodle(parts, context):
     for i, part in enumerate(parts[:-1]):
-        found = MOODLE.fullmatch(part)
+        found = MOODLE_FOLDER.fullmatch(part)
         if found:
-            return found.group("student_id"), "/".join(parts[i + 1:])
-    keys = {intake.key(a) for a in assignments}
+            return Found(found.group("id") or found.group("name"), "/".join(parts[i + 1:]), "Moodle",
+                         name=found.group("name"))
+    found = MOODLE_FILE.fullmatch(parts[-1])
+    if found:
+        return Found(found.group("id") or found.group("name"), found.group("file"), "Moodle", name=found.group("name"))
+    return None
+
+
+def nbgrader_exchange(parts, context):
+    """nbgrader's exchange inbound folders: ``<student>+<assignment>+<timestamp>[+random]/``."""
+    for i, part in enumerate(parts[:-1]):
+        found = NBGRADER_INBOUND.fullmatch(part)
+        if found and intake.key(found.group("assignment")) in context["assignments"]:
+            inner = "/".join(parts[i + 1:])
+            return Found(found.group("id"), None if inner == "timestamp.txt" else inner, "nbgrader exchange",
+                         attempt=found.group("time"))
+    return None
+
+
+def nbgrader_submitted(parts, context):
+    """nbgrader's ``[anything/]<student_id>/<assignment>/...`` (``collect``'s layout)."""
     for i, part in enumerate(parts[1:-1], start=1):
-        if intake.key(part) in keys and parts[i - 1] not in COURSE_FOLDERS:
-            return parts[i - 1], "/".join(parts[i:])
+        if intake.key(part) in context["assignments"] and parts[i - 1] not in COURSE_FOLDERS | NBGRADER_FOLDERS:
+            inner = "/".join(parts[i:])
+            if parts[-1] == "timestamp.txt" and len(parts) == i + 2:
+                return Found(parts[i - 1], None, "nbgrader")
+            return Found(parts[i - 1], inner, "nbgrader")
+    return None
+
+
+def blackboard(parts, context):
+    found = BLACKBOARD.fullmatch(parts[-1])
+    if not found:
+        return None
+    return Found(found.group("id"), None if found.group("receipt") else found.group("file"), "Blackboard",
+                 attempt=found.group("time"))
+
+
+def canvas(parts, context):
     found = CANVAS.fullmatch(parts[-1])
-    if found and len(parts) == 1:
-        return found.group("student_id"), found.group("file") + (found.group("ext") or "")
-    found = PLAIN.fullmatch(parts[-1])
-    if found and len(parts) == 1:
-        return found.group("student_id"), found.group("file")
+    if not found or len(parts) > 1 + context["depth"]:
+        return None
+    file = found.group("file") or f"{found.group('kind')}.html"
+    return Found(found.group("id"), file, "Canvas", name=found.group("name") or "", late=bool(found.group("late")),
+                 attempt=f"{int(found.group('attachment') or 0):020d}")
+
+
+def brightspace(parts, context):
+    for i, part in enumerate(parts[:-1]):
+        found = D2L_FOLDER.fullmatch(part)
+        if found:
+            return Found(found.group("name"), "/".join(parts[i + 1:]), "Brightspace", name=found.group("name"),
+                         attempt=_d2l_time(found.group("time")))
+    found = D2L_FILE.fullmatch(parts[-1])
+    if found:
+        return Found(found.group("name"), found.group("file"), "Brightspace", name=found.group("name"),
+                     attempt=_d2l_time(found.group("time")))
     return None
 
 
-def _wrapper(names):
-    """A folder that holds every path of the zip in subfolders (``download/kim/...``), or None."""
-    firsts = {PurePosixPath(n).parts[0] for n in names}
-    if len(firsts) == 1 and all(len(PurePosixPath(n).parts) >= 3 for n in names):
-        return firsts.pop()
+def github_classroom(parts, context):
+    """``[<slug>-submissions/]<slug>-<login>/...``: the slug is the prefix the download's folders share."""
+    slug = context["classroom_slug"]
+    start = 1 if slug and parts[0] == f"{slug}-submissions" else 0
+    if slug and len(parts) > start + 1 and parts[start].startswith(f"{slug}-") and len(parts[start]) > len(slug) + 1:
+        return Found(parts[start][len(slug) + 1:], "/".join(parts[start + 1:]), "GitHub Classroom")
     return None
 
 
-def unpack(zip_path, target, assignments, pattern=None):
-    """Unpack the zip's files into ``target``/<student_id>/...; return the Submission rows of the
-    files that were not used (no student found, unsafe, too large, or an older resubmission).
+def student_number(parts, context):
+    """A top-level notebook named with a student number and the notebook (``s2024001_lab3_optimizers``,
+    ``김민지_2023123456_lab3_optimizers``): only a token with three or more digits is taken for an id,
+    never a word (``final_lab3_optimizers.ipynb`` names no student)."""
+    if len(parts) > 1 + context["depth"] or not intake.is_notebook_name(parts[-1]):
+        return None
+    stem = re.sub(r"\.ipynb(\.(txt|json))?$", "", parts[-1], flags=re.IGNORECASE)
+    for notebook in context["notebooks"]:
+        pattern = r"[\W_]*".join(re.escape(c) for c in intake.key(notebook))
+        rest = re.sub(pattern, " ", stem, count=1, flags=re.IGNORECASE) if re.search(pattern, stem, re.IGNORECASE) else None
+        if rest is None:
+            continue
+        tokens = [t for t in re.split(r"[\W_]+", rest) if t]
+        ids = [t for t in tokens if STUDENT_NUMBER.fullmatch(t)]
+        if len(ids) == 1:
+            name = " ".join(t for t in tokens if t != ids[0])
+            return Found(ids[0], parts[-1], "a student number", name=name)
+    return None
 
-    assignments: the course's assignment names. Raises zipfile.BadZipFile for a file that is not a zip.
+
+def student_folder(parts, context):
+    """A folder per student: ``<student_id>/...``."""
+    if len(parts) >= 2 and parts[0] not in COURSE_FOLDERS | NBGRADER_FOLDERS:
+        return Found(parts[0], "/".join(parts[1:]), "a folder per student")
+    return None
+
+
+FORMATS = [  # (rule, what it reads): the README's list of recognised downloads
+    (moodle, "Moodle 3.x and 4.1+: <Full Name>_<id>_assignsubmission_<plugin>[_]/<file>, or flat "
+             "<Full Name>_<id>_assignsubmission_<plugin>_<file> (student: the id; groups: the group's)"),
+    (nbgrader_exchange, "nbgrader's exchange: <student>+<assignment>+<timestamp>/<file> (the latest graded)"),
+    (github_classroom, "GitHub Classroom: [<slug>-submissions/]<slug>-<login>/... (student: the login)"),
+    (nbgrader_submitted, "nbgrader's collect layout: [...]/<student>/<assignment>/<file> (+ timestamp.txt)"),
+    (blackboard, "Blackboard Learn: <assignment>_<username>_attempt_<YYYY-MM-DD-HH-MM-SS>_<file>, with a "
+                 ".txt receipt per attempt (the latest attempt graded)"),
+    (canvas, "Canvas: <name>[_LATE]_<user id>_<file id>_<file>, anonymous anon_<id>_<file id>_<file>, "
+             "groups <group>_<user id>_... (student: the user id)"),
+    (brightspace, "Brightspace/D2L: <n>-<n> - <First Last> - <date>/<file> or ... - <date> - <file> "
+                  "(no id in its names: the student is the name; the latest submission graded)"),
+    (student_number, "a notebook named with a student number: <number>_<notebook>.ipynb, "
+                     "<name>_<number>_<notebook>.ipynb, <notebook>_<number>.ipynb"),
+    (student_folder, "a folder per student: <student>/..."),
+]
+
+
+# ------------------------------------------------------------------------------------------- the listing
+def _decoded(info):
+    """A zip entry's name as its writer meant it: UTF-8 written without the zip's UTF-8 flag (Moodle,
+    Brightspace, Korean Windows tools) comes back from zipfile as cp437 mojibake."""
+    name = info.filename
+    if not info.flag_bits & 0x800:
+        raw = name.encode("cp437")
+        for encoding in ("utf-8", "cp949"):
+            try:
+                name = raw.decode(encoding)
+                break
+            except UnicodeDecodeError:
+                continue
+    return unicodedata.normalize("NFC", name)
+
+
+def _zip_items(archive, prefix=""):
+    for info in archive.infolist():
+        name = _decoded(info)
+        if info.is_dir() or name.endswith("/"):
+            continue
+        stamp = datetime(*info.date_time).timestamp() if info.date_time[0] >= 1980 else 0.0
+        yield Item(prefix + name, info.file_size, stamp, lambda archive=archive, info=info: archive.open(info))
+
+
+def _folder_items(root, links):
+    for directory, subfolders, names in os.walk(root):
+        subfolders[:] = [d for d in subfolders if not intake.skipped(d)]  # .git/ of a clone, checkpoints
+        for entry in sorted(subfolders + names):
+            if os.path.islink(os.path.join(directory, entry)):
+                links.append(os.path.relpath(os.path.join(directory, entry), root))
+        subfolders[:] = sorted(d for d in subfolders if not os.path.islink(os.path.join(directory, d)))
+        for name in sorted(names):
+            path = os.path.join(directory, name)
+            if os.path.islink(path):
+                continue
+            relative = unicodedata.normalize("NFC", os.path.relpath(path, root).replace(os.sep, "/"))
+            stat = os.stat(path)
+            yield Item(relative, stat.st_size, stat.st_mtime, lambda path=path: open(path, "rb"))
+
+
+def _skipped(path):
+    """The junk operating systems and Jupyter add (__MACOSX/, .DS_Store, ._files, checkpoints)."""
+    return any(intake.skipped(p) for p in PurePosixPath(path).parts if p != "..")
+
+
+def _classroom_slug(paths, assignments):
+    """The prefix GitHub Classroom gives every repository of an assignment (``lab3-optimizers-``), when
+    the download's folders share one that names an assignment (``assignments``: their keys)."""
+    folders = sorted({PurePosixPath(p).parts[0] for p in paths if len(PurePosixPath(p).parts) > 1})
+    if folders and all(f.endswith("-submissions") for f in folders) and len(folders) == 1:
+        return folders[0][:-len("-submissions")]
+    if len(folders) < 2:
+        return None
+    common = os.path.commonprefix(folders)
+    slug = common[:common.rfind("-")] if "-" in common else ""
+    if slug and any(intake.key(slug) in a or a in intake.key(slug) for a in assignments) and intake.key(slug):
+        return slug
+    return None
+
+
+def _acceptable(student_id):
+    """Any printable id, in any script; not blank, not a path step ('.', '..')."""
+    return student_id.isprintable() and bool(student_id.strip()) and student_id.strip() not in (".", "..")
+
+
+def safe_folder(student_id):
+    """The folder name for a student id: the id itself when it is one safe path component, else the id
+    with its unsafe characters replaced (the CSV keeps the id as the system gave it)."""
+    folder = re.sub(r"[/\\\x00-\x1f]", "_", student_id).strip()
+    if not folder or folder.startswith(".") or folder in COURSE_FOLDERS:
+        folder = "_" + folder
+    return folder[:200]
+
+
+# ------------------------------------------------------------------------------------------------ unpack
+@dataclass
+class Unpacked:
+    """What ``unpack`` made of a download: rows of the files not used, the student folders written
+    ({folder: student id}), and what the system said of each student ({student id: [notes]})."""
+    unused: list = field(default_factory=list)
+    students: dict = field(default_factory=dict)
+    said: dict = field(default_factory=dict)
+
+
+def _describe(system, found_list, chosen):
+    """The row's note on what the system says of a student: display name, late, the attempt graded."""
+    names = sorted({f.name for f in found_list if f.name and f.name != f.student_id})
+    attempts = sorted({f.attempt for f in found_list if f.attempt and system in ("Blackboard", "Brightspace",
+                                                                                   "nbgrader exchange")})
+    parts = [f"{system}" + (f": {', '.join(names)}" if names else "")]
+    if system in ("a folder per student", "nbgrader") and not names and not attempts and not any(f.late for f in chosen):
+        return None
+    if system == "Brightspace":
+        parts.append("its download names no student id: matched by name")
+    if any(f.late for f in chosen):
+        parts.append("LATE")
+    if attempts:
+        parts.append(f"attempt {attempts[-1]} graded" + (f" (the latest of {len(attempts)})" if len(attempts) > 1 else ""))
+    return ", ".join(parts)
+
+
+def unpack(source, target, assignments, notebooks, pattern=None):
+    """Copy the download ``source`` (a folder, or a zip) into ``target``/<student folder>/...
+
+    assignments, notebooks: the course's assignment and notebook names. Returns an ``Unpacked``.
+    Raises ValueError for a zip that cannot be read, or a ``--pattern`` that is not one or matches nothing.
     """
-    unused, chosen = [], {}
-    with zipfile.ZipFile(zip_path) as archive:
-        names = [n for n in sorted(archive.namelist()) if not _skipped(n)]
-        mapped = {n: student_of(n, assignments, pattern) for n in names}
-        rest = [n for n in names if mapped[n] is None and len(PurePosixPath(n).parts) >= 2]
-        wrapper = _wrapper(rest)
-        for name in rest:  # rule 6: the first folder (inside the wrapper) is the student
-            parts = PurePosixPath(name).parts[1 if wrapper else 0:]
-            if len(parts) >= 2 and parts[0] not in COURSE_FOLDERS:
-                mapped[name] = (parts[0], "/".join(parts[1:]))
-        for name in names:
-            where = f"{name} (in {os.path.basename(zip_path)})"
-            if mapped[name] is None:
-                unused.append(Submission("", "", "", status=STRAY, notes=[f"{where}: no student in its path"]))
+    source, target = Path(source), Path(target)
+    rules = ([user_pattern(pattern)] if pattern else []) + [rule for rule, _ in FORMATS]
+    result, links, temporary = Unpacked(), [], tempfile.mkdtemp(dir=target.parent, prefix=".nested-")
+    archives = []
+    try:
+        if source.is_dir():
+            items = list(_folder_items(source, links))
+        else:
+            try:
+                archives.append(zipfile.ZipFile(source))
+            except (zipfile.BadZipFile, OSError) as exc:
+                raise ValueError(f"{source} cannot be read as a zip ({exc})") from None
+            items = list(_zip_items(archives[0]))
+        items = [i for i in items if not _skipped(i.path)]
+        context = {"assignments": {intake.key(a) for a in assignments}, "notebooks": list(notebooks), "depth": 0}
+        placed = _place(items, rules, context, result, archives, temporary, depth=0)
+        if pattern and not any(f.system == "--pattern" for f, _ in placed):
+            raise ValueError(f"--pattern {pattern!r} matches no path of {source.name}; its paths look like: "
+                             + ", ".join(i.path for i in items[:3]))
+        _write(placed, target, result, source)
+        for link in links:  # reported with the student whose path it is in, never read
+            found = _fit(PurePosixPath(link).parts, rules, dict(context, classroom_slug=None))
+            if found is not None and found.inner:
+                result.said.setdefault(found.student_id, []).append(f"{found.inner} (a link: not followed)")
+            else:
+                result.unused.append(Submission("", "", "", status=STRAY, notes=[f"{link}: a link, not followed"]))
+    finally:
+        for archive in archives:
+            archive.close()
+        shutil.rmtree(temporary, ignore_errors=True)
+    return result
+
+
+def _place(items, rules, context, result, archives, temporary, depth):
+    """[(Found, Item)] for every item a rule fits; the rest reported in ``result.unused``.
+
+    A folder that holds everything is a wrapper (``download/``, ``Homework3/``) when the paths inside it
+    fit a rule, or hold student folders; otherwise it is the one student's folder."""
+    paths = [i.path for i in items]
+    context = dict(context, classroom_slug=_classroom_slug(paths, context["assignments"]), depth=0)
+    specific = [rule for rule in rules if rule is not student_folder]
+    firsts = {PurePosixPath(p).parts[0] for p in paths}
+    wrapper = firsts.pop() if len(firsts) == 1 and all(len(PurePosixPath(p).parts) >= 2 for p in paths) else None
+    fits, inside_wrapper = {}, False
+    for item in items:
+        parts = PurePosixPath(item.path).parts
+        fits[item.path] = _fit(parts, specific, context)
+        if fits[item.path] is None and wrapper:
+            fits[item.path] = _fit(parts[1:], specific, context)
+            inside_wrapper = inside_wrapper or fits[item.path] is not None
+    if wrapper and not inside_wrapper:
+        inside_wrapper = all(len(PurePosixPath(p).parts) >= 3 for p in paths)
+    placed = []
+    for item in items:
+        parts = PurePosixPath(item.path).parts
+        course_folder = next((p for p in parts[:-1] if p in COURSE_FOLDERS), None)
+        if course_folder or (len(parts) <= 2 and parts[-1] in COURSE_FILES):
+            result.unused.append(Submission("", "", "", status=STRAY, notes=[
+                f"{item.path}: part of an nbgrader course directory ({course_folder or parts[-1]}), not a student's: skipped"]))
+            continue
+        found = fits[item.path] or student_folder(parts[1:] if inside_wrapper else parts, context)
+        if item.path.lower().endswith(".zip") and depth < MAX_NESTING:
+            inner = _open_nested(item, archives, temporary)
+            if inner is not None:
+                inside = [i for i in _zip_items(inner) if not _skipped(i.path)]
+                if found is not None and not _archive_of_submissions(parts):  # a student's own zip: their folder
+                    folder = re.sub(r"\.zip$", "", found.inner, flags=re.IGNORECASE)
+                    placed += [(Found(found.student_id, f"{folder}/{i.path}", found.system, found.name, found.late,
+                                      found.attempt), i) for i in inside]
+                else:                                                         # an archive of submissions
+                    placed += _place(inside, rules, context, result, archives, temporary, depth + 1)
                 continue
-            student, inner = mapped[name]
+        if found is None:
+            result.unused.append(Submission("", "", "", status=STRAY, notes=[
+                f"{item.path}: no student in its path (a format the grader does not know? see --pattern)"]))
+            continue
+        placed.append((found, item))
+    return placed
+
+
+def _archive_of_submissions(parts):
+    """nbgrader's zip_collect keeps the LMS's archives in ``downloaded/<assignment>/archive/``."""
+    return len(parts) >= 3 and parts[-2] == "archive" and "downloaded" in parts[:-2]
+
+
+def whose(path, assignments, notebooks, pattern=None):
+    """The ``Found`` for one path on its own (no wrapper or GitHub Classroom slug from other paths), or None."""
+    rules = ([user_pattern(pattern)] if pattern else []) + [rule for rule, _ in FORMATS]
+    context = {"assignments": {intake.key(a) for a in assignments}, "notebooks": list(notebooks), "depth": 0,
+               "classroom_slug": None}
+    return _fit(PurePosixPath(path).parts, rules, context)
+
+
+def _fit(parts, rules, context):
+    if not parts:
+        return None
+    for rule in rules:
+        found = rule(parts, context)
+        if found is not None:
+            return found
+    return None
+
+
+def _open_nested(item, archives, temporary):
+    """A zip inside the download, opened from a temporary copy, or None when it is not a zip."""
+    if item.size > MAX_TOTAL_BYTES:
+        return None
+    path = os.path.join(temporary, f"{len(archives)}.zip")
+    with item.open() as source, open(path, "wb") as out:
+        shutil.copyfileobj(source, out)
+    try:
+        archive = zipfile.ZipFile(path)
+    except zipfile.BadZipFile:
+        return None
+    archives.append(archive)
+    return archive
+
+
+def _write(placed, target, result, source):
+    """Write the placed files; of one student's attempts only the latest; of two files on one path the
+    later; report the others."""
+    by_student = {}
+    for found, item in placed:
+        by_student.setdefault(found.student_id, []).append((found, item))
+    total, where = 0, os.path.basename(str(source))
+    for student_id, entries in sorted(by_student.items()):
+        if not _acceptable(student_id):
+            for found, item in entries:
+                result.unused.append(Submission("", "", "", status=STRAY, notes=[
+                    f"{item.path} (in {where}): the student id {student_id!r} is not a plain name"]))
+            continue
+        folder = safe_folder(student_id)
+        while folder in result.students and result.students[folder] != student_id:
+            folder += "~"
+        attempts = sorted({f.attempt for f, _ in entries if f.attempt})
+        latest = attempts[-1] if attempts and entries[0][0].system in ("Blackboard", "Brightspace", "nbgrader exchange") else None
+        chosen = {}
+        for found, item in sorted(entries, key=lambda e: (e[0].attempt, e[1].path)):
+            if found.inner is None:  # the system's own record (a receipt, a timestamp): its attempt is noted
+                continue
+            if latest is not None and found.attempt != latest:
+                result.unused.append(Submission(student_id, "", "", status="superseded", notes=[
+                    f"{item.path} (in {where}): attempt {found.attempt}, not the latest ({latest})"]))
+                continue
+            if found.inner in chosen:
+                result.unused.append(Submission(student_id, "", "", status="superseded", notes=[
+                    f"{chosen[found.inner][1].path} (in {where}) was replaced by {item.path}, later"]))
+            chosen[found.inner] = (found, item)
+        result.students[folder] = student_id
+        said = _describe(entries[0][0].system, [f for f, _ in entries], [f for f, _ in chosen.values()])
+        if said:
+            result.said[student_id] = [said]
+        for inner, (found, item) in chosen.items():
             inner_parts = PurePosixPath(inner).parts
-            if not safe_id(student) or not inner_parts or any(p in ("..", "") or p.startswith("/") for p in inner_parts):
-                unused.append(Submission("", "", "", status=STRAY, notes=[
-                    f"{where}: the student id {student!r} or the path is not a plain name"]))
+            if not inner_parts or any(p in ("..", "") for p in inner_parts) or inner.startswith("/"):
+                result.unused.append(Submission(student_id, "", "", status=STRAY, notes=[
+                    f"{item.path} (in {where}): an unsafe path, not unpacked"]))
                 continue
-            if archive.getinfo(name).file_size > MAX_ENTRY_BYTES:
-                unused.append(Submission(student, "", "", status=intake.INVALID,
-                                         notes=[f"{where} is larger than {MAX_ENTRY_BYTES >> 20} MiB: not unpacked"]))
+            total += item.size
+            if item.size > MAX_ENTRY_BYTES or total > MAX_TOTAL_BYTES:
+                result.unused.append(Submission(student_id, "", "", status=intake.INVALID, notes=[
+                    f"{item.path} (in {where}) is larger than {MAX_ENTRY_BYTES >> 20} MiB (or the download than "
+                    f"{MAX_TOTAL_BYTES >> 30} GiB): not unpacked"]))
                 continue
-            if (student, inner) in chosen:
-                unused.append(Submission(student, "", "", status="superseded", notes=[
-                    f"{chosen[student, inner]} (in {os.path.basename(zip_path)}) was replaced by {name}, "
-                    "later in name order"]))
-            chosen[student, inner] = name
-        total = 0
-        for (student, inner), name in chosen.items():
-            total += archive.getinfo(name).file_size
-            if total > MAX_TOTAL_BYTES:
-                unused.append(Submission(student, "", "", status=STRAY, notes=[
-                    f"{name} (in {os.path.basename(zip_path)}): not unpacked, the zip holds more than "
-                    f"{MAX_TOTAL_BYTES >> 30} GiB"]))
-                continue
-            destination = target.joinpath(student, *PurePosixPath(inner).parts)
+            destination = target.joinpath(folder, *inner_parts)
             destination.parent.mkdir(parents=True, exist_ok=True)
-            with archive.open(name) as source, open(destination, "wb") as out:
-                shutil.copyfileobj(source, out)
-            stamp = time.mktime(archive.getinfo(name).date_time + (0, 0, -1))
-            os.utime(destination, (stamp, stamp))  # "the newest" among candidates is the LMS's newest
-    return unused
+            with item.open() as data, open(destination, "wb") as out:
+                shutil.copyfileobj(data, out)
+            os.utime(destination, (item.mtime, item.mtime))  # "the newest" among candidates is the system's

@@ -51,7 +51,7 @@ def score_rows(course, rows, sources):
     try:
         for row in rows:
             points = test_points(sources[row.assignment][row.notebook]) if row.assignment in sources and row.notebook else {}
-            entry = {"student_id": row.student_id, "assignment": row.assignment, "notebook": row.notebook,
+            entry = {"student_id": row.csv_id or row.student_id, "assignment": row.assignment, "notebook": row.notebook,
                      "score": 0.0, "max_score": sum(points.values()) if points else "",
                      "status": row.status, "message": "; ".join(row.notes), "failed": {}}
             entry.update({g: 0.0 for g in points})

@@ -1,58 +1,278 @@
-"""LMS intake: a zip of submissions is mapped to students, graded, and nothing is dropped silently."""
+"""Downloads as the systems really write them (``autograder/lms.py``): every student kept apart on the
+system's stable id, none invented or refused, the attempt graded and what the system says in the row.
+
+Archives are built here, imitating each system's naming as its source code or documentation writes it
+(Moodle's mod/assign downloader, Canvas's content zipper, Blackboard's attempt files and receipts,
+Brightspace's submission folders, GitHub Classroom's repositories, nbgrader's collect and zip_collect).
+Most tests stop before nbgrader (intake only: fast); one grades a mixed download for real.
+"""
 import csv
+import io
+import types
 import zipfile
 
 import nbformat
+import pytest
 
 import catalogue
-from autograder import lms, samples
-from autograder.grading import grade
+from autograder import intake, lms, samples
+from autograder.grading import _intake, grade, load_sources
 
-ASSIGNMENTS = ["lab2_forward_backward", "lab3_optimizers"]
+A = "lab3_optimizers"
+ASSIGNMENTS = ["lab2_forward_backward", "lab3_optimizers", "lab4_regularization"]
 
 
-def test_lms_paths_name_their_student_and_keep_the_rest():
-    cases = {
-        "submitted/kim/lab3_optimizers/lab3_optimizers.ipynb": ("kim", "lab3_optimizers/lab3_optimizers.ipynb"),
-        "kim/lab3_optimizers/lab3_optimizers/lab3_optimizers.ipynb":
-            ("kim", "lab3_optimizers/lab3_optimizers/lab3_optimizers.ipynb"),
-        "Lee Minho_20231234_assignsubmission_file_/lab3_optimizers.ipynb": ("20231234", "lab3_optimizers.ipynb"),
-        "Lee Minho_20231234_assignsubmission_file_/sub/Lab3 (1).ipynb": ("20231234", "sub/Lab3 (1).ipynb"),
-        "Lee Minho_20231234_assignsubmission_file_/my_optim.py": ("20231234", "my_optim.py"),
-        "parkjisoo_12345_67890_lab3_optimizers.ipynb": ("parkjisoo", "lab3_optimizers.ipynb"),
-        "parkjisoo_LATE_12345_67891_lab3_optimizers-1.ipynb": ("parkjisoo", "lab3_optimizers.ipynb"),
-        "s2024001_lab2_forward_backward.ipynb": ("s2024001", "lab2_forward_backward.ipynb"),
-        "s2024001-lab3_optimizers.ipynb": ("s2024001", "lab3_optimizers.ipynb"),
+@pytest.fixture(scope="module")
+def books(release_nb, solution_nb):
+    """The notebooks students hand in, as text: right, blank (the release), and from scratch."""
+    return {"right": nbformat.writes(samples.answered(release_nb, solution_nb)), "blank": nbformat.writes(release_nb)}
+
+
+@pytest.fixture(scope="module")
+def sources():
+    return load_sources()
+
+
+class _UnflaggedName(zipfile.ZipInfo):
+    """An entry whose UTF-8 name is written without the zip's UTF-8 flag (bit 11), as Moodle and
+    Brightspace write theirs."""
+
+    def _encodeFilenameFlags(self):
+        return self.filename.encode("utf-8"), self.flag_bits & ~0x800
+
+
+def _zip(path, entries, utf8_flag=True):
+    """A zip with ``entries`` {name: text or bytes}; ``utf8_flag=False``: names without the UTF-8 flag."""
+    with zipfile.ZipFile(path, "w") as archive:
+        for name, data in entries.items():
+            archive.writestr((zipfile.ZipInfo if utf8_flag else _UnflaggedName)(name, (2026, 11, 3, 10, 0, 0)), data)
+    return path
+
+
+def _nested(entries):
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for name, data in entries.items():
+            archive.writestr(name, data)
+    return buffer.getvalue()
+
+
+def _rows(tmp_path, source, sources, pattern=None, assignments=None):
+    """{student_id: row} of what intake makes of a download, and the rows without a student."""
+    course = types.SimpleNamespace(root=tmp_path / "course")
+    course.root.mkdir(exist_ok=True)
+    rows = _intake(source, course, sources, assignments, pattern)
+    by_student = {}
+    for row in rows:
+        by_student.setdefault(row.csv_id or row.student_id, []).append(row)
+    return by_student
+
+
+def _ready(rows, student):
+    [row] = [r for r in rows[student] if r.status == intake.READY]
+    return row
+
+
+def _text(row):
+    return "; ".join(row.notes)
+
+
+def test_moodle_3_and_4_folders_and_flat_with_two_students_of_one_name(tmp_path, sources, books):
+    archive = _zip(tmp_path / "CS101-Lab 3-1234.zip", {
+        "Kim Minsu_482913_assignsubmission_file_/lab3_optimizers.ipynb": books["right"],        # 3.x
+        "Kim Minsu_482914_assignsubmission_file/Lab3_Optimizers (1).ipynb": books["blank"],      # 4.1+, same name
+        "김민지_482915_assignsubmission_file/lab3_optimizers.ipynb": books["right"],
+        "김민지_482915_assignsubmission_onlinetext/onlinetext.html": "<p>done</p>",
+        "Lee Jia_482916_assignsubmission_file_lab3_optimizers.ipynb": books["right"],            # flat
+        "Participant_482917_assignsubmission_file/homework.ipynb": books["right"],               # blind marking
+    }, utf8_flag=False)
+    rows = _rows(tmp_path, archive, sources)
+    assert set(rows) == {"482913", "482914", "482915", "482916", "482917"}
+    assert "Moodle: Kim Minsu" in _text(_ready(rows, "482913")) and "Moodle: Kim Minsu" in _text(_ready(rows, "482914"))
+    assert _ready(rows, "482913").path.read_text() == books["right"] and \
+        _ready(rows, "482914").path.read_text() == books["blank"]   # never merged, never swapped
+    assert "Moodle: 김민지" in _text(_ready(rows, "482915")) and "onlinetext.html" in _text(_ready(rows, "482915"))
+    assert "Moodle: Participant" in _text(_ready(rows, "482917"))
+
+
+def test_canvas_keys_on_the_user_id_and_keeps_late_anonymous_and_groups(tmp_path, sources, books):
+    archive = _zip(tmp_path / "submissions.zip", {
+        "kimminsu_123456_987654_lab3_optimizers.ipynb": books["right"],
+        "kimminsu_123457_987655_lab3_optimizers.ipynb": books["blank"],              # another Kim Minsu
+        "김민지_LATE_123458_987656_lab3_optimizers-1.ipynb": books["right"],          # late, renamed by Canvas
+        "anon_Ab3dE_987657_lab3_optimizers.ipynb": books["right"],                   # anonymous grading
+        "teamrocket_123460_987659_lab3_optimizers.ipynb": books["right"],            # a group's representative
+        "leejia_123461_text.html": "<p>see my notebook</p>",                          # a text entry
+    })
+    rows = _rows(tmp_path, archive, sources)
+    assert set(rows) == {"123456", "123457", "123458", "anon_Ab3dE", "123460", "123461"}
+    assert _ready(rows, "123456").path.read_text() == books["right"]
+    assert _ready(rows, "123457").path.read_text() == books["blank"]
+    assert "Canvas: 김민지, LATE" in _text(_ready(rows, "123458"))
+    assert "Canvas: kimminsu" in _text(_ready(rows, "123456")) and "LATE" not in _text(_ready(rows, "123456"))
+    [text_only] = rows["123461"]
+    assert text_only.status == intake.MISSING and "text.html" in _text(text_only)
+
+
+def test_blackboard_grades_the_latest_attempt_and_reads_the_receipts(tmp_path, sources, books):
+    archive = _zip(tmp_path / "gradebook_CS101_Lab3_2026-11-03-09-03-11.zip", {
+        "Lab3_jdoe3_attempt_2026-11-02-23-59-10.txt": "Name: Jane Doe (jdoe3)\n",
+        "Lab3_jdoe3_attempt_2026-11-02-23-59-10_lab3_optimizers.ipynb": books["blank"],
+        "Lab3_jdoe3_attempt_2026-11-03-08-12-44.txt": "Name: Jane Doe (jdoe3)\n",
+        "Lab3_jdoe3_attempt_2026-11-03-08-12-44_lab3_optimizers.ipynb": books["right"],
+        "과제3_2023123456_attempt_2026-11-03-00-12-44_lab3_optimizers.ipynb": books["right"],
+    })
+    rows = _rows(tmp_path, archive, sources)
+    ready = _ready(rows, "jdoe3")
+    assert ready.path.read_text() == books["right"]
+    assert "Blackboard" in _text(ready) and "attempt 2026-11-03-08-12-44 graded (the latest of 2)" in _text(ready)
+    [older] = [r for r in rows["jdoe3"] if r.status == "superseded"]
+    assert "2026-11-02-23-59-10" in _text(older)
+    assert _ready(rows, "2023123456").path.read_text() == books["right"]
+
+
+def test_brightspace_folders_and_flat_files_keep_the_latest_submission(tmp_path, sources, books):
+    archive = _zip(tmp_path / "Lab 3 Download Nov 3, 2026 903 AM.zip", {
+        "index.html": "<table></table>",
+        "123456-789012 - Jane Doe - Nov 2, 2026 1159 PM - lab3_optimizers.ipynb": books["blank"],
+        "123458-789014 - Jane Doe - Nov 3, 2026 820 AM/lab3_optimizers.ipynb": books["right"],
+        "123457-789013 - 김민지 - Nov 3, 2026 12:01 AM/Lab3.ipynb": books["right"],
+    }, utf8_flag=False)
+    rows = _rows(tmp_path, archive, sources)
+    assert _ready(rows, "Jane Doe").path.read_text() == books["right"]
+    assert "matched by name" in _text(_ready(rows, "Jane Doe")) and "the latest of 2" in _text(_ready(rows, "Jane Doe"))
+    assert _ready(rows, "김민지").path.read_text() == books["right"]
+    [index] = rows[""]
+    assert index.status == intake.STRAY and "index.html" in _text(index)
+
+
+def test_github_classroom_clones_zipped_or_as_folders(tmp_path, sources, books):
+    entries = {
+        "lab3-optimizers-submissions/lab3-optimizers-octocat/lab3_optimizers.ipynb": books["right"],
+        "lab3-optimizers-submissions/lab3-optimizers-octocat/.git/HEAD": "ref: refs/heads/main\n",
+        "lab3-optimizers-submissions/lab3-optimizers-kim-minsu/lab3_optimizers.ipynb": books["blank"],
+        "lab3-optimizers-submissions/lab3-optimizers-kim-minsu/README.md": "# Lab 3",
     }
-    for name, expected in cases.items():
-        assert lms.student_of(name, ASSIGNMENTS) == expected, name
-    assert lms.student_of("homework.ipynb", ASSIGNMENTS) is None
-    assert lms.student_of("course/source/lab3_optimizers/lab3_optimizers.ipynb", ASSIGNMENTS) is None
-    assert lms.student_of("x_id42_Lab3.ipynb", ASSIGNMENTS, r"x_(?P<student_id>id\d+)_(?P<notebook>.+)\.ipynb") \
-        == ("id42", "Lab3.ipynb")
+    rows = _rows(tmp_path, _zip(tmp_path / "clones.zip", entries), sources)
+    assert set(rows) == {"octocat", "kim-minsu"}
+    folder = tmp_path / "clones"
+    for name, data in entries.items():
+        (folder / name).parent.mkdir(parents=True, exist_ok=True)
+        (folder / name).write_text(data)
+    rows = _rows(tmp_path, folder / "lab3-optimizers-submissions", sources)
+    assert set(rows) == {"octocat", "kim-minsu"}
+    assert "README.md" in _text(_ready(rows, "kim-minsu"))
 
 
-def test_a_zip_is_graded_and_every_file_gets_a_row(tmp_path, release_nb, solution_nb):
-    right = nbformat.writes(samples.answered(release_nb, solution_nb))
-    archive = tmp_path / "download.zip"
-    with zipfile.ZipFile(archive, "w") as z:
-        z.writestr("parkjisoo_12345_67890_lab3_optimizers.ipynb", nbformat.writes(release_nb))      # first try
-        z.writestr("parkjisoo_LATE_12345_67891_lab3_optimizers-1.ipynb", right)                    # resubmission
-        z.writestr("Lee Minho_20231234_assignsubmission_file_/lab3_optimizers.ipynb", right)
-        z.writestr("notes/readme.txt", "not a notebook")
-        z.writestr("up/../lab3_optimizers/lab3_optimizers.ipynb", right)                          # id ".."
-    csv_path = tmp_path / "grades.csv"
-    grade(archive, csv_path, course_dir=tmp_path / "course", limits=catalogue.LIMITS, log=lambda m: None)
-    with open(csv_path, newline="") as handle:
-        rows = list(csv.DictReader(handle))
-    graded = {r["student_id"]: r for r in rows if r["status"] == "graded"}
-    assert set(graded) == {"parkjisoo", "20231234"}
-    assert float(graded["parkjisoo"]["score"]) == 15 and float(graded["parkjisoo"]["max_score"]) == 14  # the later
-    assert float(graded["20231234"]["score"]) == 15  # all right: 14 + 1 extra credit
-    others = [r for r in rows if r["status"] != "graded"]
-    assert sorted(r["status"] for r in others) == ["missing notebook", "superseded", "unrecognised file"]
-    messages = " ".join(r["message"] for r in others)
-    assert "not a plain name" in messages and "replaced by" in messages
-    notes = next(r for r in rows if r["student_id"] == "notes")  # a folder in the zip: a student, as in a folder
-    assert notes["status"] == "missing notebook" and "readme.txt" in notes["message"]
-    assert not (tmp_path / "course" / "lab3_optimizers").exists()
+def test_nbgrader_collect_and_zip_collect(tmp_path, sources, books):
+    archive = _zip(tmp_path / "course.ZIP", {                                     # an upper-case extension
+        "course/source/lab3_optimizers/lab3_optimizers.ipynb": books["right"],      # the instructor's: skipped
+        "course/release/lab3_optimizers/lab3_optimizers.ipynb": books["blank"],
+        "course/gradebook.db": "",
+        "course/submitted/bitdiddle/lab3_optimizers/lab3_optimizers.ipynb": books["right"],
+        "course/submitted/bitdiddle/lab3_optimizers/timestamp.txt": "2026-11-03 09:00:00.000000 UTC",
+        "course/submitted/김민지/lab3_optimizers/lab3_optimizers.ipynb": books["right"],
+        "course/downloaded/lab3_optimizers/archive/notebooks.zip": _nested({  # zip_collect's archive
+            "lab3_hacker_attempt_2026-11-03-10-00-00_lab3_optimizers.ipynb": books["right"],
+        }),
+    })
+    rows = _rows(tmp_path, archive, sources)
+    assert set(rows) == {"bitdiddle", "김민지", "hacker", ""}
+    assert all(r.status == intake.STRAY and "nbgrader course directory" in _text(r) for r in rows[""])
+    assert {n.split(":")[0] for r in rows[""] for n in r.notes} == {
+        "course/source/lab3_optimizers/lab3_optimizers.ipynb", "course/release/lab3_optimizers/lab3_optimizers.ipynb",
+        "course/gradebook.db"}
+    assert "timestamp.txt" not in _text(_ready(rows, "bitdiddle"))    # nbgrader's own record, read as such
+
+
+def test_a_students_own_zip_is_opened_in_their_folder(tmp_path, sources, books):
+    archive = _zip(tmp_path / "moodle.zip", {
+        "Kim Minsu_482913_assignsubmission_file/lab3.zip": _nested({"lab3/lab3_optimizers.ipynb": books["right"],
+                                                                   "lab3/my_optim.py": "x = 1\n"}),
+    })
+    row = _ready(_rows(tmp_path, archive, sources), "482913")
+    assert row.path.read_text() == books["right"] and "my_optim.py" in _text(row)
+
+
+def test_no_student_is_invented_from_a_word(tmp_path, sources, books):
+    """A Google Drive folder: student-chosen names. A student number is an id; a word never is."""
+    archive = _zip(tmp_path / "Homework3-20261103T000312Z-001.zip", {
+        "Homework3/final_lab3_optimizers.ipynb": books["right"],
+        "Homework3/김민지_2023123456_lab3_optimizers.ipynb": books["right"],
+        "Homework3/s2024001-lab3_optimizers.ipynb": books["right"],
+        "Homework3/lab3_optimizers (1).ipynb": books["right"],
+    })
+    rows = _rows(tmp_path, archive, sources)
+    assert set(rows) == {"2023123456", "s2024001", ""}
+    assert "김민지" in _text(_ready(rows, "2023123456"))
+    unknown = " ".join(_text(r) for r in rows[""])
+    assert "final_lab3_optimizers.ipynb: no student in its path" in unknown and "lab3_optimizers (1).ipynb" in unknown
+
+
+def test_any_printable_id_is_accepted_and_path_steps_are_not(tmp_path, sources, books):
+    folder = tmp_path / "submitted"
+    for student in ("김민지", "José Núñez", "o'brien"):
+        (folder / student / A).mkdir(parents=True)
+        (folder / student / A / f"{A}.ipynb").write_text(books["right"])
+    rows = _rows(tmp_path, folder, sources)
+    assert set(rows) == {"김민지", "José Núñez", "o'brien"}
+    archive = _zip(tmp_path / "evil.zip", {"up/../lab3_optimizers/lab3_optimizers.ipynb": books["right"]})
+    [row] = _rows(tmp_path, archive, sources)[""]
+    assert row.status == intake.STRAY and "not a plain name" in _text(row)
+
+
+def test_pattern_works_for_folders_and_zips_and_says_when_it_matches_nothing(tmp_path, sources, books):
+    pattern = r"(?P<student_id>id\d+)__.*\.ipynb"
+    folder = tmp_path / "own"
+    folder.mkdir()
+    (folder / "id42__Lab3.ipynb").write_text(books["right"])
+    assert set(_rows(tmp_path, folder, sources, pattern)) == {"id42"}
+    archive = _zip(tmp_path / "own.zip", {"id43__Lab3.ipynb": books["right"]})
+    assert set(_rows(tmp_path, archive, sources, pattern)) == {"id43"}
+    with pytest.raises(ValueError, match="matches no path"):
+        _rows(tmp_path, archive, sources, r"(?P<student_id>nobody)\.ipynb")
+    with pytest.raises(ValueError, match="needs a group"):
+        _rows(tmp_path, archive, sources, r"(?P<id>\d+)")
+
+
+def test_a_mixed_download_is_graded_for_real(tmp_path, books):
+    """End to end: two Canvas students of one name (one right, one blank) are graded apart; a late one
+    says so; a resubmitted Blackboard attempt is the one graded."""
+    archive = _zip(tmp_path / "submissions.zip", {
+        "kimminsu_123456_987654_lab3_optimizers.ipynb": books["right"],
+        "kimminsu_123457_987655_lab3_optimizers.ipynb": books["blank"],
+        "leejia_LATE_123458_987656_lab3_optimizers.ipynb": books["right"],
+        "parkjisoo_12345_67890_lab3_optimizers.ipynb": books["blank"],
+        "parkjisoo_12345_67891_lab3_optimizers-1.ipynb": books["right"],    # two files in one submission
+    })
+    grade(archive, tmp_path / "g.csv", course_dir=tmp_path / "course", limits=catalogue.LIMITS, workers=2,
+          log=lambda m: None)
+    with open(tmp_path / "g.csv", newline="", encoding="utf-8") as handle:
+        rows = {r["student_id"]: r for r in csv.DictReader(handle)}
+    assert (rows["123456"]["score"], rows["123457"]["score"], rows["123458"]["score"]) == ("15", "0", "15")
+    assert "Canvas: leejia, LATE" in rows["123458"]["message"]
+    assert rows["12345"]["score"] == "15" and "also found, not graded: lab3_optimizers.ipynb" in rows["12345"]["message"]
+
+
+def test_every_recognised_format_is_in_the_readme():
+    from autograder import paths
+    readme = (paths.REPO / "README.md").read_text()
+    for _, description in lms.FORMATS:
+        assert f"  - {description}\n" in readme, description
+
+
+def test_single_paths_name_their_student():
+    cases = {
+        "Lee Minho_20231234_assignsubmission_file_/sub/Lab3 (1).ipynb": ("20231234", "sub/Lab3 (1).ipynb", "Moodle"),
+        "parkjisoo_LATE_12345_67891_lab3_optimizers-1.ipynb": ("12345", "lab3_optimizers-1.ipynb", "Canvas"),
+        "s2024001_lab2_forward_backward.ipynb": ("s2024001", "s2024001_lab2_forward_backward.ipynb", "a student number"),
+        "lab3_optimizers_2023123456.ipynb": ("2023123456", "lab3_optimizers_2023123456.ipynb", "a student number"),
+        "kim/lab3_optimizers/lab3_optimizers/x.ipynb": ("kim", "lab3_optimizers/lab3_optimizers/x.ipynb", "nbgrader"),
+        "bitdiddle+lab3_optimizers+2026-11-03 09:00:00.000000 UTC/lab3_optimizers.ipynb":
+            ("bitdiddle", "lab3_optimizers.ipynb", "nbgrader exchange"),
+    }
+    for path, (student, inner, system) in cases.items():
+        found = lms.whose(path, ASSIGNMENTS, ASSIGNMENTS)
+        assert (found.student_id, found.inner, found.system) == (student, inner, system), path
+    for path in ("final_lab3_optimizers.ipynb", "lab3_optimizers (1).ipynb", "lab3_optimizers_v2.ipynb"):
+        assert lms.whose(path, ASSIGNMENTS, ASSIGNMENTS) is None, path
