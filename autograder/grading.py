@@ -39,8 +39,8 @@ def failure_verdict(result, seconds, limits):
         return "timeout", (f"a cell ran for more than {limits.cell_seconds:g} s and did not stop when interrupted "
                            "(a loop that ignores interrupts?): no points")
     if seconds >= 0.95 * limits.notebook_seconds:
-        return "timeout", (f"the notebook ran for more than {limits.notebook_seconds:g} s and was stopped "
-                           "(an endless loop that ignores interrupts?): no points")
+        return "timeout", (f"the notebook ran for more than {limits.notebook_seconds:g} s in all and was stopped "
+                           "(long experiments left in it, or a loop that ignores interrupts?): no points")
     if "Kernel died" in reason or "DeadKernel" in reason:
         return "kernel died", ("the kernel stopped while running the notebook (os._exit, a crash, or more than "
                                f"{limits.memory_mb} MB of memory): no points")
@@ -61,7 +61,7 @@ def run_notes(autograded_path, limits):
     return notes
 
 
-def _intake(submissions_dir, course, sources, assignments, pattern):
+def _intake(submissions_dir, course, sources, assignments, pattern, exclude=()):
     """The rows of everything found: the download (a folder or a zip, ``lms``) unpacked to one folder per
     student in the course directory, then each student's notebooks found (``intake``)."""
     source = Path(submissions_dir)
@@ -72,7 +72,8 @@ def _intake(submissions_dir, course, sources, assignments, pattern):
     if unpacked_dir.exists():
         shutil.rmtree(unpacked_dir)
     unpacked_dir.mkdir()
-    unpacked = lms.unpack(source, unpacked_dir, list(sources), [n for a in sources for n in sources[a]], pattern)
+    unpacked = lms.unpack(source, unpacked_dir, list(sources), [n for a in sources for n in sources[a]], pattern,
+                          exclude=[course.root, *exclude])
     rows = intake.scan(unpacked_dir, sources, assignments)
     for row in rows:
         row.csv_id = unpacked.students.get(row.student_id, row.student_id)
@@ -96,8 +97,9 @@ def grade(submissions_dir, csv_path, course_dir=None, db_url=None, feedback_dir=
     originals = Path(submissions_dir).resolve()  # hidden from the kernels, like the course directory
     hidden = [originals.parent if originals.is_file() else originals]
     course = CourseDir(course_dir or paths.WORK, db_url, limits, hidden)
+    feedback_dir = Path(feedback_dir or Path(csv_path).with_name(Path(csv_path).stem + "_feedback"))
     try:
-        rows = _intake(submissions_dir, course, sources, assignments, pattern)
+        rows = _intake(submissions_dir, course, sources, assignments, pattern, exclude=[csv_path, feedback_dir])
     except (NotADirectoryError, ValueError) as exc:
         _write(course, [intake.Submission("", "", "", status="error", notes=[str(exc)])], sources, csv_path)
         raise
@@ -105,8 +107,7 @@ def grade(submissions_dir, csv_path, course_dir=None, db_url=None, feedback_dir=
         if limits.sandbox and not sandbox_available():
             raise RuntimeError(f"no sandbox: {sandbox_problem()}. To grade without isolation, with student code "
                                "running with your permissions, pass --no-sandbox")
-        _grade_ready(course, rows, sources, feedback_dir or Path(csv_path).with_name(Path(csv_path).stem + "_feedback"),
-                     regrade, workers, log, progress)
+        _grade_ready(course, rows, sources, feedback_dir, regrade, workers, log, progress)
     except BaseException as exc:
         interrupted = isinstance(exc, KeyboardInterrupt)
         for row in rows:

@@ -10,10 +10,14 @@ policy, the same for folders and zips:
    ``final lab3 optimizers kim.ipynb``);
 2. else by folder: a notebook in a folder named like the assignment;
 3. else by content: a notebook that carries the assignment's nbgrader cells;
-4. else the student's only notebook, when one assignment is expected (graded with a note).
+4. else the student's only notebook, when one assignment is expected (graded with a note);
+5. else Jupyter's autosaved copy in ``.ipynb_checkpoints/`` (graded with a note).
 
 Of several candidates, the one with the most answered exercises is graded (then: the exact name,
-the shallowest, the newest, the first in name order); the others are named in the row's message.
+the shallowest, the newest, the first in name order); the others are named in the row's message,
+each with the reason. Without a list of assignments, one is due from every student when at least
+half of them handed it in (a 'missing notebook' row for the others); an assignment fewer handed in
+is graded for them only; the ungraded notebooks (no test points) are only named.
 Every file found is accounted for: graded, copied along with the graded notebook (the non-notebook
 files of its folder: helper modules, data; size-capped), or named in the message. Jupyter's and
 operating systems' own files (``.ipynb_checkpoints/``, ``__pycache__/``, ``__MACOSX/``, hidden
@@ -36,7 +40,8 @@ STRAY = "unrecognised file"
 
 MAX_NOTEBOOK_BYTES = 50 << 20                     # a larger "notebook" is not read
 MAX_EXTRA_BYTES, MAX_EXTRA_FILES = 20 << 20, 200  # files copied along with a notebook, at most
-JUNK = {".ipynb_checkpoints", "__pycache__", "__MACOSX"}
+CHECKPOINTS = ".ipynb_checkpoints"  # Jupyter's autosaved copies: graded only when nothing else is there
+JUNK = {CHECKPOINTS, "__pycache__", "__MACOSX"}
 
 
 @dataclass
@@ -73,15 +78,20 @@ def is_notebook_name(name):
 
 
 def _walk(folder):
-    """(files, links) below ``folder``, skipping junk; symbolic links are never followed or read."""
-    files, links = [], []
+    """(files, links, checkpoints) below ``folder``, skipping junk; symbolic links are never followed
+    or read; checkpoints: the notebooks in Jupyter's checkpoint folders."""
+    files, links, checkpoints = [], [], []
     for directory, subfolders, names in os.walk(folder):
-        subfolders[:] = sorted(d for d in subfolders if not skipped(d) and not os.path.islink(os.path.join(directory, d)))
-        links += [Path(directory, d) for d in os.listdir(directory)
-                  if os.path.islink(os.path.join(directory, d)) and not skipped(d)]
-        files += [Path(directory, n) for n in sorted(names)
-                  if not skipped(n) and not os.path.islink(os.path.join(directory, n))]
-    return files, links
+        here = Path(directory)
+        if CHECKPOINTS in here.relative_to(folder).parts:
+            checkpoints += [here / n for n in sorted(names) if is_notebook_name(n) and not (here / n).is_symlink()]
+            subfolders[:] = []
+            continue
+        subfolders[:] = sorted(d for d in subfolders if (not skipped(d) or d == CHECKPOINTS)
+                               and not os.path.islink(os.path.join(directory, d)))
+        links += [here / d for d in os.listdir(directory) if os.path.islink(os.path.join(directory, d)) and not skipped(d)]
+        files += [here / n for n in sorted(names) if not skipped(n) and not os.path.islink(os.path.join(directory, n))]
+    return files, links, checkpoints
 
 
 def _name_claim(path, names):
@@ -124,7 +134,7 @@ class _Student:
 
     def __init__(self, folder, sources):
         self.folder, self.sources = folder, sources
-        self.files, self.links = _walk(folder)
+        self.files, self.links, self.checkpoints = _walk(folder)
         self.notebooks = [p for p in self.files if is_notebook_name(p.name)]
         names = [n for a in sources for n in sources[a]]
         self.claims = {p: _name_claim(p, names) for p in self.notebooks}
@@ -164,10 +174,13 @@ class _Student:
             return by_content, "content"
         if only_assignment and len(unclaimed) == 1:
             return unclaimed, "only"
+        autosaved = [p for p in self.checkpoints if _name_claim(p, [notebook]) == notebook]
+        if autosaved:
+            return autosaved, "checkpoint"
         return [], None
 
     def choose(self, candidates, assignment, notebook):
-        """The candidate to grade (see the module docstring) and the others."""
+        """(the candidate to grade, [(another, why it was not graded)]): see the module docstring."""
         source_nb = self.sources[assignment][notebook]
 
         def rank(path):
@@ -176,14 +189,26 @@ class _Student:
             return (-(answered(nb, source_nb) if nb is not None else -1), not exact, len(path.parts),
                     -path.stat().st_mtime, str(path))
         ordered = sorted(candidates, key=rank)
-        return ordered[0], ordered[1:]
+        best = rank(ordered[0])
+        reasons = ["fewer answered exercises", "not the exact name", "deeper in folders", "older", "later by name"]
+        others = []
+        for path in ordered[1:]:
+            problem = self.read(path)[1]
+            if problem:
+                others.append((path, "empty" if path.stat().st_size == 0 else "not a valid notebook"))
+                continue
+            differs = next(i for i, (a, b) in enumerate(zip(rank(path), best)) if a != b)
+            others.append((path, reasons[differs]))
+        return ordered[0], others
 
     def extras(self, path):
-        """(files to copy along with the notebook ``path``, notes on what was left out)."""
+        """(files to copy along with the notebook ``path``, notes on what was left out). Python modules
+        first, then the files the notebook names, then the smallest: within the caps, what the code needs."""
         folder, chosen, left_out, total = path.parent, [], [], 0
-        for file in self.files:
-            if is_notebook_name(file.name) or folder not in file.parents:
-                continue
+        text = path.read_text(errors="replace") if path.stat().st_size <= MAX_NOTEBOOK_BYTES else ""
+        files = [f for f in self.files if not is_notebook_name(f.name) and folder in f.parents]
+        files.sort(key=lambda f: (f.suffix != ".py", f.name not in text, f.stat().st_size, str(f)))
+        for file in files:
             size = file.stat().st_size
             if len(chosen) >= MAX_EXTRA_FILES or total + size > MAX_EXTRA_BYTES:
                 left_out.append(self.rel(file))
@@ -191,11 +216,18 @@ class _Student:
             chosen.append(file.relative_to(folder))
             total += size
             self.used.add(file)
+        chosen.sort()
         notes = ["copied with the notebook: " + _names(p.as_posix() for p in chosen)] if chosen else []
         if left_out:
             notes.append(f"not copied for grading (over {MAX_EXTRA_FILES} files or {MAX_EXTRA_BYTES >> 20} MiB): "
                          + _names(left_out))
         return chosen, notes
+
+
+def _points(source_nb):
+    """The points of a source notebook's tests (extra credit included): 0 for the ungraded ones."""
+    return sum(float(notebooks.nbgrader_meta(c).get("points") or 0) for c in notebooks.test_cells(source_nb).values()) \
+        + sum(notebooks.extra_credit(source_nb).values())
 
 
 def _names(items, at_most=8):
@@ -214,14 +246,15 @@ def _row(student, assignment, notebook, only_assignment):
     chosen, others = student.choose(candidates, assignment, notebook)
     student.used.update(candidates)
     row.path = chosen
-    where = student.rel(chosen)
-    if where != f"{assignment}/{notebook}.ipynb":
+    where, depth = student.rel(chosen), chosen.relative_to(student.folder).parts
+    plain = chosen.name == f"{notebook}.ipynb" and (len(depth) == 1 or len(depth) == 2 and key(depth[0]) == key(assignment))
+    if not plain or how != "name":  # said when the file is not simply <notebook>.ipynb where it belongs
         why = {"name": "", "folder": f" (the only notebook in a folder named {assignment})",
-               "content": " (it holds this lab's cells)", "only": " (the only notebook handed in)"}[how]
+               "content": " (it holds this lab's cells)", "only": " (the only notebook handed in)",
+               "checkpoint": " (Jupyter's autosaved copy: no other copy was handed in)"}[how]
         row.notes.append(f"graded {where} as {assignment}/{notebook}.ipynb{why}")
     if others:
-        row.notes.append("also found, not graded: " + _names(student.rel(p) for p in others)
-                         + " (the graded one has the most answered exercises)")
+        row.notes.append("also found, not graded: " + _names(f"{student.rel(p)} ({why})" for p, why in others))
     nb, problem = student.read(chosen)
     if nb is None:
         row.status, row.notes = INVALID, [problem] + row.notes
@@ -249,16 +282,22 @@ def scan(submissions_dir, sources, assignments=None):
     if unknown:
         raise ValueError(f"not an assignment of this course: {', '.join(unknown)} (the course has "
                          f"{', '.join(sorted(sources))})")
-    expected = list(assignments or [])
-    if not expected:
-        expected = sorted({a for s in students for a in sources for n in sources[a]
-                           if s.candidates(a, n, only_assignment=False)[0]})
+    graded = [a for a in sources if any(_points(nb) for nb in sources[a].values())]
+    handed = {s.folder.name: {a for a in graded for n in sources[a] if s.candidates(a, n, only_assignment=False)[0]}
+              for s in students}
+    if assignments:
+        expected = list(assignments)
+    else:  # what at least half of the students handed in (at least the most handed-in one) is due from all
+        counts = {a: sum(a in h for h in handed.values()) for a in graded}
+        most = max(counts.values(), default=0)
+        expected = sorted(a for a, n in counts.items() if n and (2 * n >= len(students) or n == most))
     rows = [Submission("", "", "", path=p, status=STRAY, notes=[
         f"{p.name} is a link: not followed" if p.is_symlink() else
         f"{p.name} is not a student folder (<student_id>/<assignment>/<notebook>.ipynb)"])
         for p in sorted(root.iterdir()) if (p.is_symlink() or not p.is_dir()) and not skipped(p.name)]
     for student in students:
-        student_rows = [_row(student, a, n, len(expected) == 1) for a in expected for n in sources.get(a, {})]
+        mine = expected if assignments else sorted(set(expected) | handed[student.folder.name])
+        student_rows = [_row(student, a, n, len(expected) == 1) for a in mine for n in sources.get(a, {})]
         if not student_rows:
             found = _names(student.rel(p) for p in student.files) or "nothing"
             student_rows = [Submission(student.folder.name, "", "", status=MISSING, notes=[

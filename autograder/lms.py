@@ -62,7 +62,8 @@ class Item:
 # ---------------------------------------------------------------------------------------------- the rules
 MOODLE_FOLDER = re.compile(r"(?P<name>.+?)(?:_(?P<id>\d+))?_assignsubmission_(?P<plugin>[a-z0-9]+)_?")
 MOODLE_FILE = re.compile(r"(?P<name>.+?)(?:_(?P<id>\d+))?_assignsubmission_(?P<plugin>[a-z0-9]+)_(?P<file>.+)")
-CANVAS = re.compile(r"(?:(?P<name>.*?)_)??(?P<late>LATE_)?(?P<id>anon_[1-9A-HJ-NP-Za-km-z]{5}|\d+)_"
+# Canvas: a sortable name without underscores that is not a number (or anon_<base58 id>), LATE, user id
+CANVAS = re.compile(r"(?:(?P<name>[^_]*[^\d_][^_]*)_(?P<late>LATE_)?(?P<id>\d+)|(?P<late2>LATE_)?(?P<anon>anon_[1-9A-HJ-NP-Za-km-z]{5}))_"
                     r"(?:(?P<attachment>\d+)_(?P<file>.+)|(?P<kind>text|link)\.html)")
 BLACKBOARD = re.compile(r"(?P<assignment>.+)_(?P<id>[^_]+)_(?:attempt|poging|versuch|intento|tentative)_"
                         r"(?P<time>\d{4}-\d{2}-\d{2}-\d{2}-\d{2}-\d{2})(?:_(?P<file>.+)|(?P<receipt>\.txt))")
@@ -139,6 +140,16 @@ def nbgrader_submitted(parts, context):
     return None
 
 
+def assignment_first(parts, context):
+    """``<assignment>/<student_id>/...``: work sorted by assignment first (the student's folder holds a
+    notebook somewhere, so a ``labkit/`` beside one student's notebook is no student)."""
+    if (len(parts) >= 3 and intake.key(parts[0]) in context["assignments"]
+            and intake.key(parts[1]) not in context["assignments"] and parts[1] not in COURSE_FOLDERS | NBGRADER_FOLDERS
+            and (context.get("notebook_dirs") is None or parts[:2] in context["notebook_dirs"])):
+        return Found(parts[1], "/".join(parts[2:]), "a folder per assignment")
+    return None
+
+
 def blackboard(parts, context):
     found = BLACKBOARD.fullmatch(parts[-1])
     if not found:
@@ -152,7 +163,8 @@ def canvas(parts, context):
     if not found or len(parts) > 1 + context["depth"]:
         return None
     file = found.group("file") or f"{found.group('kind')}.html"
-    return Found(found.group("id"), file, "Canvas", name=found.group("name") or "", late=bool(found.group("late")),
+    return Found(found.group("id") or found.group("anon"), file, "Canvas", name=found.group("name") or "",
+                 late=bool(found.group("late") or found.group("late2")),
                  attempt=f"{int(found.group('attachment') or 0):020d}")
 
 
@@ -211,6 +223,7 @@ FORMATS = [  # (rule, what it reads): the README's list of recognised downloads
     (nbgrader_exchange, "nbgrader's exchange: <student>+<assignment>+<timestamp>/<file> (the latest graded)"),
     (github_classroom, "GitHub Classroom: [<slug>-submissions/]<slug>-<login>/... (student: the login)"),
     (nbgrader_submitted, "nbgrader's collect layout: [...]/<student>/<assignment>/<file> (+ timestamp.txt)"),
+    (assignment_first, "a folder per assignment: <assignment>/<student>/..."),
     (blackboard, "Blackboard Learn: <assignment>_<username>_attempt_<YYYY-MM-DD-HH-MM-SS>_<file>, with a "
                  ".txt receipt per attempt (the latest attempt graded)"),
     (canvas, "Canvas: <name>[_LATE]_<user id>_<file id>_<file>, anonymous anon_<id>_<file id>_<file>, "
@@ -236,6 +249,8 @@ def _decoded(info):
                 break
             except UnicodeDecodeError:
                 continue
+    if "/" not in name and "\\" in name:  # written on Windows with its separator
+        name = name.replace("\\", "/")
     return unicodedata.normalize("NFC", name)
 
 
@@ -248,9 +263,13 @@ def _zip_items(archive, prefix=""):
         yield Item(prefix + name, info.file_size, stamp, lambda archive=archive, info=info: archive.open(info))
 
 
-def _folder_items(root, links):
+def _folder_items(root, links, exclude):
+    """The files below ``root`` (not in ``exclude``: the grader's own outputs, when they were put there)."""
+    exclude = {os.path.realpath(p) for p in exclude}
     for directory, subfolders, names in os.walk(root):
-        subfolders[:] = [d for d in subfolders if not intake.skipped(d)]  # .git/ of a clone, checkpoints
+        subfolders[:] = [d for d in subfolders if (not intake.skipped(d) or d == intake.CHECKPOINTS)
+                         and os.path.realpath(os.path.join(directory, d)) not in exclude]
+        names[:] = [n for n in names if os.path.realpath(os.path.join(directory, n)) not in exclude]
         for entry in sorted(subfolders + names):
             if os.path.islink(os.path.join(directory, entry)):
                 links.append(os.path.relpath(os.path.join(directory, entry), root))
@@ -265,8 +284,9 @@ def _folder_items(root, links):
 
 
 def _skipped(path):
-    """The junk operating systems and Jupyter add (__MACOSX/, .DS_Store, ._files, checkpoints)."""
-    return any(intake.skipped(p) for p in PurePosixPath(path).parts if p != "..")
+    """The junk operating systems add (__MACOSX/, .DS_Store, ._files, .git/). Jupyter's checkpoints go
+    along: intake grades one only when it is the sole copy of a student's work."""
+    return any(intake.skipped(p) for p in PurePosixPath(path).parts if p not in ("..", intake.CHECKPOINTS))
 
 
 def _classroom_slug(paths, assignments):
@@ -325,10 +345,12 @@ def _describe(system, found_list, chosen):
     return ", ".join(parts)
 
 
-def unpack(source, target, assignments, notebooks, pattern=None):
+def unpack(source, target, assignments, notebooks, pattern=None, exclude=()):
     """Copy the download ``source`` (a folder, or a zip) into ``target``/<student folder>/...
 
-    assignments, notebooks: the course's assignment and notebook names. Returns an ``Unpacked``.
+    assignments, notebooks: the course's assignment and notebook names; exclude: paths inside a
+    folder ``source`` that are not submissions (the grader's own course directory, CSV, feedback).
+    Returns an ``Unpacked``.
     Raises ValueError for a zip that cannot be read, or a ``--pattern`` that is not one or matches nothing.
     """
     source, target = Path(source), Path(target)
@@ -337,7 +359,7 @@ def unpack(source, target, assignments, notebooks, pattern=None):
     archives = []
     try:
         if source.is_dir():
-            items = list(_folder_items(source, links))
+            items = list(_folder_items(source, links, exclude))
         else:
             try:
                 archives.append(zipfile.ZipFile(source))
@@ -370,7 +392,8 @@ def _place(items, rules, context, result, archives, temporary, depth):
     A folder that holds everything is a wrapper (``download/``, ``Homework3/``) when the paths inside it
     fit a rule, or hold student folders; otherwise it is the one student's folder."""
     paths = [i.path for i in items]
-    context = dict(context, classroom_slug=_classroom_slug(paths, context["assignments"]), depth=0)
+    context = dict(context, classroom_slug=_classroom_slug(paths, context["assignments"]), depth=0,
+                   notebook_dirs={PurePosixPath(p).parts[:2] for p in paths if intake.is_notebook_name(p)})
     specific = [rule for rule in rules if rule is not student_folder]
     firsts = {PurePosixPath(p).parts[0] for p in paths}
     wrapper = firsts.pop() if len(firsts) == 1 and all(len(PurePosixPath(p).parts) >= 2 for p in paths) else None

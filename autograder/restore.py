@@ -9,7 +9,9 @@
 2. **Copies** (copy/paste duplicates a cell's metadata, nbgrader#1083): of several cells with one grade
    id, the one standing where the release has it (after the answer it tests) is kept; the other
    copies become ordinary cells. Not tampering.
-3. **Tampering**: only what could raise a score is called so — a test cell's source, a cell's points,
+3. **Edited read-only cells** (VS Code does not lock them): the release's code is graded, and the
+   student's version runs right after it as an ordinary cell (an ``import`` added there still counts).
+   **Tampering**: only what could raise a score is called so — a test cell's source, a cell's points,
    its grade / solution / locked flags, a graded cell the release does not have; each is put back or
    removed and named. Other metadata differences (checksums, schema versions) are put back silently.
 4. **Deleted cells**: every missing read-only or test cell is copied from the release and inserted
@@ -40,6 +42,7 @@ class Reconciled:
     restored: list = field(default_factory=list)      # deleted cells put back (tests and read-only code)
     restored_tests: list = field(default_factory=list)
     moved: list = field(default_factory=list)         # test cells moved below the code they call
+    edited_given: list = field(default_factory=list)  # read-only cells the student edited
     deleted_answers: list = field(default_factory=list)
     tampered: dict = field(default_factory=dict)      # what was changed (and what was done) -> grade ids
     from_scratch: bool = False                         # none of the lab's cells were found
@@ -62,6 +65,9 @@ class Reconciled:
                                                       if len(self.relabelled) > 6 else "")
             notes.append(f"{len(self.relabelled)} cell(s) had lost their nbgrader metadata (an editor such as "
                          f"VS Code drops it) and were recognised by their code: {shown}")
+        if self.edited_given:
+            notes.append("read-only cell(s) edited: " + ", ".join(self.edited_given) + " (the release's code runs, "
+                         "then the edited version as an ordinary cell)")
         if self.moved:
             notes.append("test cell(s) moved below the code they call (written further down): "
                          + ", ".join(self.moved))
@@ -119,8 +125,9 @@ def _keep_one_copy(nb, release_order, grade_id, indices):
 
 
 def _check_metadata(nb, release, order, done):
-    """Step 2 and 3: one cell per grade id, with the release's metadata; tampering named."""
-    by_id = {}
+    """Step 2 and 3: one cell per grade id, with the release's metadata; tampering named; an edited
+    read-only cell keeps the release's code (nbgrader puts it back) with the student's version after it."""
+    by_id, edited = {}, []
     for index, cell in enumerate(nb.cells):
         grade_id = notebooks.nbgrader_meta(cell).get("grade_id")
         if "nbgrader" in cell.get("metadata", {}):
@@ -147,7 +154,15 @@ def _check_metadata(nb, release, order, done):
                 _tamper(done, f"nbgrader {key!r} changed (the release's put back)", grade_id)
         if notebooks.is_test_cell(expected) and not _same_source(cell.source, expected.source):
             _tamper(done, "test code changed (the release's put back)", grade_id)
+        elif (expected_meta.get("locked") and not expected_meta.get("solution") and expected.cell_type == "code"
+              and cell.get("cell_type") == "code" and not _same_source(cell.source, expected.source)):
+            edited.append((kept, grade_id))  # a read-only cell edited (VS Code does not lock cells)
         _set_meta(cell, notebooks.nbgrader_meta(expected))
+    for index, grade_id in sorted(edited, reverse=True):
+        own = _fresh_copy(nb.cells[index], nb)
+        _unmark(own)
+        nb.cells.insert(index + 1, own)
+        done.edited_given.insert(0, grade_id)
 
 
 def _relabel(nb, release, order, done):

@@ -104,6 +104,9 @@ MISTAKES = {"lab3_optimizers": {
     "softmax_without_max_shift": (
         "softmax without subtracting the maximum (overflows)",
         {"activations": [("e = np.exp(x - np.max(x, axis=-1, keepdims=True))", "e = np.exp(x)")]}),
+    "softmax_global_max": (
+        "softmax subtracts the maximum of the whole array instead of each row's",
+        {"activations": [("e = np.exp(x - np.max(x, axis=-1, keepdims=True))", "e = np.exp(x - np.max(x))")]}),
     "softmax_over_axis_1": (
         "softmax over axis 1 instead of the last axis",
         {"activations": [("axis=-1, keepdims=True))\n", "axis=1, keepdims=True))\n"),

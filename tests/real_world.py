@@ -108,6 +108,15 @@ WRONG_OPTIMIZER = ("def my_optimizer(lyr, opt, W_grad, B_grad, solver='sgd', lea
                    "    lyr.wegt -= 0.5 * W_grad\n    lyr.bias -= 0.5 * B_grad\n")
 
 
+def read_only_cell_edited(folder, release_nb, solution_nb):
+    """VS Code does not lock read-only cells: an import added to the setup cell, used in an answer."""
+    nb = samples.answered(release_nb, solution_nb, edits={"my_optimizer": [(
+        "    # Adjust weight\n", "    assert math.isfinite(learning_rate)\n    # Adjust weight\n")]})
+    setup = nb.cells[_ids(nb).index("setup")]
+    setup.source = "import math\n" + setup.source
+    _write(folder, nb)
+
+
 def test_code_edited(folder, release_nb, solution_nb):
     """The right answers, and the visible code of test_adam edited (a locked cell, edited anyway)."""
     nb = _right(release_nb, solution_nb)
@@ -205,6 +214,7 @@ SUBMISSIONS = {
     "copy_above": pasted_copy("test_momentum", above=True),
     "copy_forged": forged_copy_where_the_test_was,
     "test_code_edited": test_code_edited,
+    "read_only_cell_edited": read_only_cell_edited,
     "case_and_suffix": named(f"{A}/Lab3_Optimizers (1).ipynb"),
     "no_assignment_folder": named(f"{A}.ipynb"),
     "one_folder_too_deep": named(f"{A}/{A}/{A}.ipynb"),
@@ -233,8 +243,9 @@ EXPECTED = {
     "copy_above": GRADED + (["pasted copies of test_momentum"],),
     "copy_forged": ("tampered", ALL_TESTS[2:], ["tampered: nbgrader 'points' changed (the release's put back): test_sgd"]),
     "test_code_edited": ("tampered", [], ["tampered: test code changed (the release's put back): test_adam"]),
+    "read_only_cell_edited": GRADED + (["read-only cell(s) edited: setup (the release's code runs, then the edited"],),
     "case_and_suffix": GRADED + ([f"graded {A}/Lab3_Optimizers (1).ipynb as {A}/{A}.ipynb"],),
-    "no_assignment_folder": GRADED + ([f"graded {A}.ipynb as {A}/{A}.ipynb"],),
+    "no_assignment_folder": GRADED + ([],),
     "one_folder_too_deep": GRADED + ([f"graded {A}/{A}/{A}.ipynb as"],),
     "extra_words": GRADED + (["graded Lab 3/final lab3-optimizers v2.ipynb as"],),
     "only_notebook_renamed": GRADED + ([f"graded {A}/homework.ipynb as {A}/{A}.ipynb (the only notebook"],),

@@ -393,6 +393,7 @@ MISTAKE_HINTS = {
     ("lab2_forward_backward", "sigmoid_overflows"): {"test_sigmoid": "must not overflow for large |x|"},
     ("lab2_forward_backward", "softmax_without_max_shift"): {"test_softmax": "subtract the row maximum"},
     ("lab2_forward_backward", "softmax_over_axis_1"): {"test_softmax": "softmax works on the LAST axis"},
+    ("lab2_forward_backward", "softmax_global_max"): {"test_softmax": "each row is a softmax of its own"},
     ("lab2_forward_backward", "layer_transposed"): {"test_myDenseLayer": "your wegt is transposed"},
     ("lab2_forward_backward", "he_bound_with_n_out"): {"test_my_init": "look drawn with the bound sqrt(6 / n_out)"},
     ("lab2_forward_backward", "xavier_normal"): {"test_my_init": "not a normal one"},

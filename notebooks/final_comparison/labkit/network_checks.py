@@ -141,8 +141,10 @@ def activation_inputs(seed):
     rng = np.random.RandomState(seed)
     ordinary = rng.randn(4, 5) * 3
     huge = np.array([[-1000.0, -750.0, 0.0, 750.0, 1000.0], [1000.0, 999.0, 998.0, -5.0, 0.5]])
-    return {"ordinary (4, 5)": ordinary, "huge values (2, 5)": huge, "a vector (5,)": rng.randn(5),
-            "3-d (2, 3, 4)": rng.randn(2, 3, 4)}
+    # rows far apart: a softmax that subtracts the whole array's maximum, not each row's, gets 0 / 0
+    scales = np.array([[1000.0, 0.0, -5.0, 2.0], [0.0, 1.0, 2.0, 3.0], [-1000.0, -999.0, -998.0, -997.0]])
+    return {"ordinary (4, 5)": ordinary, "huge values (2, 5)": huge, "rows of different scales (3, 4)": scales,
+            "a vector (5,)": rng.randn(5), "3-d (2, 3, 4)": rng.randn(2, 3, 4)}
 
 
 def trace_activation(function, name, seed):
@@ -153,6 +155,9 @@ def trace_activation(function, name, seed):
 
 def activation_hint(name):
     def hint(step_index, bad_names, expected=None, got=None):
+        if name == "softmax" and expected is not None and "different scales" in expected.label:
+            return ("each row is a softmax of its own: subtract each row's maximum, "
+                    "np.max(x, axis=-1, keepdims=True), not the maximum of the whole array.")
         if name == "softmax":
             return ("softmax works on the last axis: subtract np.max(x, axis=-1, keepdims=True), "
                     "exponentiate, divide by the sum over axis=-1 with keepdims=True.")
@@ -166,6 +171,11 @@ def judge_activation(expected, got):
     fix = ("compute exp only of non-positive numbers: 0.5 * (1 + np.tanh(x / 2)), or boolean masks "
            "(np.where evaluates both branches, so it still overflows)" if name == "sigmoid" else
            "subtract the row maximum before np.exp, so that no exponent is positive")
+    row_by_row = next((step for step in got if "different scales" in step.label and step.error
+                       and "invalid value" in error_text(step.error)), None)
+    if name == "softmax" and row_by_row is not None:  # 0 / 0: rows shifted by the whole array's maximum
+        return Verdict(False, f"{row_by_row.label}: numpy reported {error_text(row_by_row.error)}.\nHint: "
+                              + activation_hint(name)(0, [], expected=row_by_row))
     unstable = stability_verdict(got, fix)
     if unstable:
         return unstable
