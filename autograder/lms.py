@@ -366,6 +366,7 @@ def unpack(source, target, assignments, notebooks, pattern=None, exclude=()):
             except (zipfile.BadZipFile, OSError) as exc:
                 raise ValueError(f"{source} cannot be read as a zip ({exc})") from None
             items = list(_zip_items(archives[0]))
+        hidden = [i.path for i in items if _skipped(i.path)]
         items = [i for i in items if not _skipped(i.path)]
         context = {"assignments": {intake.key(a) for a in assignments}, "notebooks": list(notebooks), "depth": 0}
         placed = _place(items, rules, context, result, archives, temporary, depth=0)
@@ -373,12 +374,12 @@ def unpack(source, target, assignments, notebooks, pattern=None, exclude=()):
             raise ValueError(f"--pattern {pattern!r} matches no path of {source.name}; its paths look like: "
                              + ", ".join(i.path for i in items[:3]))
         _write(placed, target, result, source)
+        context = dict(context, classroom_slug=None)
         for link in links:  # reported with the student whose path it is in, never read
-            found = _fit(PurePosixPath(link).parts, rules, dict(context, classroom_slug=None))
-            if found is not None and found.inner:
-                result.said.setdefault(found.student_id, []).append(f"{found.inner} (a link: not followed)")
-            else:
-                result.unused.append(Submission("", "", "", status=STRAY, notes=[f"{link}: a link, not followed"]))
+            _report_aside(link, "a link: not followed", rules, context, target, result)
+        for path in hidden:  # a hidden notebook is named; the student gets a row even if nothing else is there
+            if intake.is_notebook_name(PurePosixPath(path).name):
+                _report_aside(path, "a hidden file: not graded", rules, context, target, result)
     finally:
         for archive in archives:
             archive.close()
@@ -437,6 +438,21 @@ def _place(items, rules, context, result, archives, temporary, depth):
 def _archive_of_submissions(parts):
     """nbgrader's zip_collect keeps the LMS's archives in ``downloaded/<assignment>/archive/``."""
     return len(parts) >= 3 and parts[-2] == "archive" and "downloaded" in parts[:-2]
+
+
+def _report_aside(path, why, rules, context, target, result):
+    """A file or link that is not unpacked, named in its student's row (the student gets a folder, so a
+    row, even when nothing else of theirs is there); a row of its own when no student is in its path."""
+    parts = PurePosixPath(path).parts
+    found = _fit(parts, rules, context) or (Found(parts[0], parts[0], "a folder per student") if len(parts) == 1
+                                           and why.startswith("a link") and _acceptable(parts[0]) else None)
+    if found is None or not _acceptable(found.student_id):
+        result.unused.append(Submission("", "", "", status=STRAY, notes=[f"{path}: {why}"]))
+        return
+    folder = next((f for f, s in result.students.items() if s == found.student_id), safe_folder(found.student_id))
+    result.students.setdefault(folder, found.student_id)
+    (target / folder).mkdir(parents=True, exist_ok=True)
+    result.said.setdefault(found.student_id, []).append(f"{found.inner or path} ({why})")
 
 
 def whose(path, assignments, notebooks, pattern=None):

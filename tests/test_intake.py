@@ -104,3 +104,17 @@ def test_the_graders_own_outputs_inside_the_submissions_folder_are_not_submissio
     rows = _intake(submitted, course, sources, None, None,
                    exclude=[submitted / "grades.csv", submitted / "grades_feedback"])
     assert [(r.student_id, r.status) for r in rows] == [("kim", intake.READY)]
+
+
+def test_a_student_with_only_a_hidden_notebook_or_a_linked_folder_still_gets_a_row(tmp_path, sources, books):
+    submitted = tmp_path / "submitted"
+    _put(submitted, "hidden_only/.lab3_optimizers.ipynb", books["right"])
+    _put(submitted, f"alice/{A}/{A}.ipynb", books["right"])
+    (tmp_path / "elsewhere").mkdir()
+    (submitted / "linked").symlink_to(tmp_path / "elsewhere")
+    rows = _rows(tmp_path, submitted, sources)
+    assert set(rows) == {"alice", "hidden_only", "linked"}
+    [hidden] = rows["hidden_only"]
+    assert hidden.status == intake.MISSING and ".lab3_optimizers.ipynb (a hidden file: not graded)" in _text(hidden)
+    [linked] = rows["linked"]
+    assert linked.status == intake.MISSING and "a link: not followed" in _text(linked)
