@@ -13,7 +13,7 @@ decoded as the systems meant them, and every name is NFC-normalised (macOS write
 
 A file no rule fits is reported, never dropped; an nbgrader course's own folders (``source/``,
 ``release/``, ...) are reported and skipped; of several attempts of one student the latest is graded
-and the others are reported as superseded.
+and the others are reported as superseded. ``--pattern`` replaces the rules (``user_pattern``).
 """
 import io
 import os
@@ -29,7 +29,8 @@ from pathlib import Path, PurePosixPath
 from . import intake
 from .intake import STRAY, Submission
 
-COURSE_FOLDERS = {"source", "release", "autograded", "feedback"}  # an nbgrader course's, not students
+# an nbgrader course's folders, and this kit's: instructor copies when an assignment folder follows them
+COURSE_FOLDERS = {"source", "release", "autograded", "feedback", "solutions", "notebooks"}
 COURSE_FILES = {"gradebook.db", "nbgrader_config.py", "journal.json"}
 NBGRADER_FOLDERS = {"submitted", "downloaded", "archive", "extracted"}  # nbgrader's steps: never a student
 MAX_ENTRY_BYTES = intake.MAX_NOTEBOOK_BYTES
@@ -63,11 +64,12 @@ class Item:
 MOODLE_FOLDER = re.compile(r"(?P<name>.+?)(?:_(?P<id>\d+))?_assignsubmission_(?P<plugin>[a-z0-9]+)_?")
 MOODLE_FILE = re.compile(r"(?P<name>.+?)(?:_(?P<id>\d+))?_assignsubmission_(?P<plugin>[a-z0-9]+)_(?P<file>.+)")
 # Canvas: a sortable name without underscores that is not a number (or anon_<base58 id>), LATE, user id
-CANVAS = re.compile(r"(?:(?P<name>[^_]*[^\d_][^_]*)_(?P<late>LATE_)?(?P<id>\d+)|(?P<late2>LATE_)?(?P<anon>anon_[1-9A-HJ-NP-Za-km-z]{5}))_"
+CANVAS = re.compile(r"(?:(?P<late2>LATE_)?(?P<anon>anon_[1-9A-HJ-NP-Za-km-z]{5})|(?P<name>[^_]*[^\d_][^_]*)_(?P<late>LATE_)?(?P<id>\d+))_"
                     r"(?:(?P<attachment>\d+)_(?P<file>.+)|(?P<kind>text|link)\.html)")
 BLACKBOARD = re.compile(r"(?P<assignment>.+)_(?P<id>[^_]+)_(?:attempt|poging|versuch|intento|tentative)_"
                         r"(?P<time>\d{4}-\d{2}-\d{2}-\d{2}-\d{2}-\d{2})(?:_(?P<file>.+)|(?P<receipt>\.txt))")
-D2L_TIME = r"(?P<time>[A-Z][a-z]{2,8}\.? \d{1,2}, \d{4} \d{1,2}[:_]?\d{2}(?: ?[AP]M)?)"
+# 'Mar 6, 2024 820 AM', 'Sep 7, 2018 12:50 AM', '5 September 2023 13:05': a date with a year, then a time
+D2L_TIME = r"(?P<time>[^/]*?\d{4},? \d{1,2}[:_.]?\d{2}(?: ?[AP]M)?)"
 D2L_FOLDER = re.compile(r"(?P<submission>\d+-\d+) - (?P<name>.+?) - " + D2L_TIME)
 D2L_FILE = re.compile(r"(?P<submission>\d+-\d+) - (?P<name>.+?) - " + D2L_TIME + r" - (?P<file>.+)")
 NBGRADER_INBOUND = re.compile(r"(?P<id>[^+]+)\+(?P<assignment>[^+]+)\+(?P<time>[^+]+?)(?:\+[^+]+)?")
@@ -78,9 +80,9 @@ def _d2l_time(text):
     """Brightspace's 'Mar 6, 2024 820 AM' (or with a colon or underscore) as a sortable ISO time."""
     text = text.replace("_", ":").replace(".", "")
     for layout in ("%b %d, %Y %I:%M %p", "%b %d, %Y %I%M %p", "%B %d, %Y %I:%M %p", "%B %d, %Y %I%M %p",
-                   "%b %d, %Y %H:%M", "%b %d, %Y %H%M"):
+                   "%b %d, %Y %H:%M", "%b %d, %Y %H%M", "%d %B %Y %H:%M", "%d %b %Y %H:%M", "%d %B, %Y %H:%M"):
         try:
-            return datetime.strptime(text.replace(" AM", " AM").strip(), layout).isoformat()
+            return datetime.strptime(text.strip(), layout).isoformat()
         except ValueError:
             continue
     return text
@@ -151,11 +153,37 @@ def assignment_first(parts, context):
 
 
 def blackboard(parts, context):
+    """Blackboard's ``<assignment>_<username>_attempt_<time>...``: a username may hold ``_`` too, so it
+    is the receipt's ``(username)``, else what follows the assignment name all the download's files share."""
     found = BLACKBOARD.fullmatch(parts[-1])
     if not found:
         return None
-    return Found(found.group("id"), None if found.group("receipt") else found.group("file"), "Blackboard",
+    head = f"{found.group('assignment')}_{found.group('id')}"
+    prefix = context.get("blackboard_prefix") or ""
+    student = context.get("blackboard_users", {}).get(head) or (
+        head[len(prefix):] if prefix and head.startswith(prefix) and len(head) > len(prefix) else found.group("id"))
+    return Found(student, None if found.group("receipt") else found.group("file"), "Blackboard",
                  attempt=found.group("time"))
+
+
+def _blackboard_context(items):
+    """{head: username} from the receipts (``Name: Jane Doe (jdoe_3)``) and the assignment-name prefix
+    the download's Blackboard files share (``Lab 3_``), for ``blackboard``."""
+    heads, users = set(), {}
+    for item in items:
+        found = BLACKBOARD.fullmatch(PurePosixPath(item.path).name)
+        if not found:
+            continue
+        head = f"{found.group('assignment')}_{found.group('id')}"
+        heads.add(head)
+        if found.group("receipt") and item.size < 1 << 20:
+            with item.open() as handle:
+                text = handle.read(1 << 16).decode("utf-8", errors="replace")
+            named = re.search(r"^[^:\n]*:[^\n(]*\(([^()\s]+)\)\s*$", text, re.MULTILINE)
+            if named and head.endswith("_" + named.group(1)):
+                users[head] = named.group(1)
+    common = os.path.commonprefix(sorted(heads)) if len(heads) > 1 else ""
+    return {"blackboard_users": users, "blackboard_prefix": common[:common.rfind("_") + 1] if "_" in common else ""}
 
 
 def canvas(parts, context):
@@ -212,7 +240,7 @@ def student_number(parts, context):
 
 def student_folder(parts, context):
     """A folder per student: ``<student_id>/...``."""
-    if len(parts) >= 2 and parts[0] not in COURSE_FOLDERS | NBGRADER_FOLDERS:
+    if len(parts) >= 2 and parts[0] not in NBGRADER_FOLDERS:
         return Found(parts[0], "/".join(parts[1:]), "a folder per student")
     return None
 
@@ -251,6 +279,7 @@ def _decoded(info):
                 continue
     if "/" not in name and "\\" in name:  # written on Windows with its separator
         name = name.replace("\\", "/")
+    name = re.sub(r"^(?:[A-Za-z]:)?/+", "", name)  # an absolute path (or a drive) is read as relative
     return unicodedata.normalize("NFC", name)
 
 
@@ -263,13 +292,16 @@ def _zip_items(archive, prefix=""):
         yield Item(prefix + name, info.file_size, stamp, lambda archive=archive, info=info: archive.open(info))
 
 
-def _folder_items(root, links, exclude):
-    """The files below ``root`` (not in ``exclude``: the grader's own outputs, when they were put there)."""
+def _folder_items(root, links, exclude, empty_folders):
+    """The files below ``root`` (not in ``exclude``: the grader's own outputs, when they were put there);
+    the links and the empty folders found go to ``links`` and ``empty_folders``."""
     exclude = {os.path.realpath(p) for p in exclude}
     for directory, subfolders, names in os.walk(root):
         subfolders[:] = [d for d in subfolders if (not intake.skipped(d) or d == intake.CHECKPOINTS)
                          and os.path.realpath(os.path.join(directory, d)) not in exclude]
         names[:] = [n for n in names if os.path.realpath(os.path.join(directory, n)) not in exclude]
+        if not names and not subfolders and os.path.realpath(directory) != os.path.realpath(root):
+            empty_folders.append(os.path.relpath(directory, root).replace(os.sep, "/"))
         for entry in sorted(subfolders + names):
             if os.path.islink(os.path.join(directory, entry)):
                 links.append(os.path.relpath(os.path.join(directory, entry), root))
@@ -290,18 +322,18 @@ def _skipped(path):
 
 
 def _classroom_slug(paths, assignments):
-    """The prefix GitHub Classroom gives every repository of an assignment (``lab3-optimizers-``), when
-    the download's folders share one that names an assignment (``assignments``: their keys)."""
+    """The prefix GitHub Classroom gives every repository of an assignment (``lab3-optimizers-``): the
+    longest dash-separated start that the download's folders share and that names a course assignment
+    (``assignments``: their keys). A ``<slug>-submissions/`` folder (``gh classroom clone``) names it."""
     folders = sorted({PurePosixPath(p).parts[0] for p in paths if len(PurePosixPath(p).parts) > 1})
-    if folders and all(f.endswith("-submissions") for f in folders) and len(folders) == 1:
+    if len(folders) == 1 and folders[0].endswith("-submissions"):
         return folders[0][:-len("-submissions")]
     if len(folders) < 2:
         return None
     common = os.path.commonprefix(folders)
-    slug = common[:common.rfind("-")] if "-" in common else ""
-    if slug and any(intake.key(slug) in a or a in intake.key(slug) for a in assignments) and intake.key(slug):
-        return slug
-    return None
+    starts = [common[:i] for i, c in enumerate(common) if c == "-"]
+    fitting = [s for s in starts if intake.key(s) and any(intake.key(s) in a for a in assignments)]
+    return fitting[-1] if fitting else None
 
 
 def _acceptable(student_id):
@@ -312,8 +344,8 @@ def _acceptable(student_id):
 def safe_folder(student_id):
     """The folder name for a student id: the id itself when it is one safe path component, else the id
     with its unsafe characters replaced (the CSV keeps the id as the system gave it)."""
-    folder = re.sub(r"[/\\\x00-\x1f]", "_", student_id).strip()
-    if not folder or folder.startswith(".") or folder in COURSE_FOLDERS:
+    folder = re.sub(r"[/\\\x00-\x1f]", "_", student_id)
+    if not folder.strip() or folder.startswith(".") or folder in COURSE_FOLDERS:
         folder = "_" + folder
     return folder[:200]
 
@@ -354,18 +386,24 @@ def unpack(source, target, assignments, notebooks, pattern=None, exclude=()):
     Raises ValueError for a zip that cannot be read, or a ``--pattern`` that is not one or matches nothing.
     """
     source, target = Path(source), Path(target)
-    rules = ([user_pattern(pattern)] if pattern else []) + [rule for rule, _ in FORMATS]
+    rules = [user_pattern(pattern)] if pattern else [rule for rule, _ in FORMATS]  # a pattern is the whole rule
     result, links, temporary = Unpacked(), [], tempfile.mkdtemp(dir=target.parent, prefix=".nested-")
     archives = []
     try:
+        empty_folders = []
         if source.is_dir():
-            items = list(_folder_items(source, links, exclude))
+            items = list(_folder_items(source, links, exclude, empty_folders))
         else:
             try:
                 archives.append(zipfile.ZipFile(source))
             except (zipfile.BadZipFile, OSError) as exc:
                 raise ValueError(f"{source} cannot be read as a zip ({exc})") from None
             items = list(_zip_items(archives[0]))
+            files = {PurePosixPath(i.path).parent for i in items}
+            empty_folders += [n.rstrip("/") for n in (_decoded(i) for i in archives[0].infolist())
+                              if n.endswith("/") and not any(PurePosixPath(n.rstrip("/")) in (f, *f.parents) for f in files)]
+        if not items and not links and not empty_folders:
+            raise ValueError(f"{source.name} holds no files: nothing to grade (the wrong download?)")
         hidden = [i.path for i in items if _skipped(i.path)]
         items = [i for i in items if not _skipped(i.path)]
         context = {"assignments": {intake.key(a) for a in assignments}, "notebooks": list(notebooks), "depth": 0}
@@ -377,6 +415,8 @@ def unpack(source, target, assignments, notebooks, pattern=None, exclude=()):
         context = dict(context, classroom_slug=None)
         for link in links:  # reported with the student whose path it is in, never read
             _report_aside(link, "a link: not followed", rules, context, target, result)
+        for path in empty_folders:
+            _report_aside(f"{path}/(empty)", "an empty folder", rules, context, target, result, shown=f"{path}/")
         for path in hidden:  # a hidden notebook is named; the student gets a row even if nothing else is there
             if intake.is_notebook_name(PurePosixPath(path).name):
                 _report_aside(path, "a hidden file: not graded", rules, context, target, result)
@@ -390,43 +430,56 @@ def unpack(source, target, assignments, notebooks, pattern=None, exclude=()):
 def _place(items, rules, context, result, archives, temporary, depth):
     """[(Found, Item)] for every item a rule fits; the rest reported in ``result.unused``.
 
-    A folder that holds everything is a wrapper (``download/``, ``Homework3/``) when the paths inside it
-    fit a rule, or hold student folders; otherwise it is the one student's folder."""
+    A top-level folder is a *grouping* folder, not a student, when the paths inside it fit a rule (a
+    wrapper: ``download/``, ``Homework3/``), or when it holds no file of its own but two or more
+    folders with notebooks (``section1/alice/``, ``section1/bob/``): then each of those is a student
+    (noted). Otherwise a top-level folder is one student's."""
     paths = [i.path for i in items]
     context = dict(context, classroom_slug=_classroom_slug(paths, context["assignments"]), depth=0,
-                   notebook_dirs={PurePosixPath(p).parts[:2] for p in paths if intake.is_notebook_name(p)})
+                   notebook_dirs={PurePosixPath(p).parts[:2] for p in paths if intake.is_notebook_name(p)},
+                   **_blackboard_context(items))
     specific = [rule for rule in rules if rule is not student_folder]
     firsts = {PurePosixPath(p).parts[0] for p in paths}
-    wrapper = firsts.pop() if len(firsts) == 1 and all(len(PurePosixPath(p).parts) >= 2 for p in paths) else None
-    fits, inside_wrapper = {}, False
+    wrapper = next(iter(firsts)) if len(firsts) == 1 and all(len(PurePosixPath(p).parts) >= 2 for p in paths) else None
+    fits, groups = {}, set()
     for item in items:
         parts = PurePosixPath(item.path).parts
         fits[item.path] = _fit(parts, specific, context)
-        if fits[item.path] is None and wrapper:
+        if fits[item.path] is None and (len(parts) > 2 or parts[0] == wrapper):
             fits[item.path] = _fit(parts[1:], specific, context)
-            inside_wrapper = inside_wrapper or fits[item.path] is not None
-    if wrapper and not inside_wrapper:
-        inside_wrapper = all(len(PurePosixPath(p).parts) >= 3 for p in paths)
+            if fits[item.path] is not None:
+                groups.add(parts[0])
+    sections = set()
+    for first in firsts:
+        inside = [PurePosixPath(p).parts[1:] for p in paths if PurePosixPath(p).parts[0] == first]
+        with_notebooks = {rest[0] for rest in inside if len(rest) >= 2 and intake.is_notebook_name(rest[-1])}
+        if all(len(rest) >= 2 for rest in inside) and (first == wrapper or len(with_notebooks) >= 2):
+            (groups if first == wrapper else sections).add(first)
     placed = []
     for item in items:
         parts = PurePosixPath(item.path).parts
-        course_folder = next((p for p in parts[:-1] if p in COURSE_FOLDERS), None)
+        course_folder = next((p for i, p in enumerate(parts[:-2]) if p in COURSE_FOLDERS
+                              and intake.key(parts[i + 1]) in context["assignments"]), None)
         if course_folder or (len(parts) <= 2 and parts[-1] in COURSE_FILES):
             result.unused.append(Submission("", "", "", status=STRAY, notes=[
                 f"{item.path}: part of an nbgrader course directory ({course_folder or parts[-1]}), not a student's: skipped"]))
             continue
-        found = fits[item.path] or student_folder(parts[1:] if inside_wrapper else parts, context)
+        found = fits[item.path]
+        if found is None and student_folder in rules:
+            found = student_folder(parts[1:] if parts[0] in groups | sections else parts, context)
+            if found is not None and parts[0] in sections:
+                found.system = f"a folder per student, inside {parts[0]}/"
         if item.path.lower().endswith(".zip") and depth < MAX_NESTING:
-            inner = _open_nested(item, archives, temporary)
-            if inner is not None:
-                inside = [i for i in _zip_items(inner) if not _skipped(i.path)]
-                if found is not None and not _archive_of_submissions(parts):  # a student's own zip: their folder
-                    folder = re.sub(r"\.zip$", "", found.inner, flags=re.IGNORECASE)
-                    placed += [(Found(found.student_id, f"{folder}/{i.path}", found.system, found.name, found.late,
-                                      found.attempt), i) for i in inside]
-                else:                                                         # an archive of submissions
-                    placed += _place(inside, rules, context, result, archives, temporary, depth + 1)
+            student_zip = found is not None and (not _archive_of_submissions(parts)
+                                                 or _fit(parts[-1:], specific, context) is not None)
+            if student_zip and _archive_of_submissions(parts):
+                found = _fit(parts[-1:], specific, context)
+            expanded = _expand(item, found if student_zip else None, rules, context, result, archives, temporary, depth)
+            if expanded is not None:
+                placed += expanded
                 continue
+            if found is not None:
+                result.said.setdefault(found.student_id, []).append(f"{found.inner}: not a zip that can be opened")
         if found is None:
             result.unused.append(Submission("", "", "", status=STRAY, notes=[
                 f"{item.path}: no student in its path (a format the grader does not know? see --pattern)"]))
@@ -435,24 +488,44 @@ def _place(items, rules, context, result, archives, temporary, depth):
     return placed
 
 
+def _expand(item, found, rules, context, result, archives, temporary, depth):
+    """The placed entries of a zip inside the download, or None when it cannot be opened. ``found``: the
+    student whose own zip it is (its entries go into their folder, zips in it opened too); None: an
+    archive of submissions, placed like a download of its own."""
+    inner = _open_nested(item, archives, temporary)
+    if inner is None:
+        return None
+    inside = [i for i in _zip_items(inner) if not _skipped(i.path)]
+    if found is None:
+        return _place(inside, rules, context, result, archives, temporary, depth + 1)
+    folder = re.sub(r"\.zip$", "", found.inner, flags=re.IGNORECASE)
+    placed = []
+    for entry in inside:
+        mine = Found(found.student_id, f"{folder}/{entry.path}", found.system, found.name, found.late, found.attempt)
+        nested = (_expand(entry, mine, rules, context, result, archives, temporary, depth + 1)
+                  if entry.path.lower().endswith(".zip") and depth + 1 < MAX_NESTING else None)
+        placed += nested if nested is not None else [(mine, entry)]
+    return placed
+
+
 def _archive_of_submissions(parts):
     """nbgrader's zip_collect keeps the LMS's archives in ``downloaded/<assignment>/archive/``."""
     return len(parts) >= 3 and parts[-2] == "archive" and "downloaded" in parts[:-2]
 
 
-def _report_aside(path, why, rules, context, target, result):
+def _report_aside(path, why, rules, context, target, result, shown=None):
     """A file or link that is not unpacked, named in its student's row (the student gets a folder, so a
     row, even when nothing else of theirs is there); a row of its own when no student is in its path."""
     parts = PurePosixPath(path).parts
     found = _fit(parts, rules, context) or (Found(parts[0], parts[0], "a folder per student") if len(parts) == 1
                                            and why.startswith("a link") and _acceptable(parts[0]) else None)
     if found is None or not _acceptable(found.student_id):
-        result.unused.append(Submission("", "", "", status=STRAY, notes=[f"{path}: {why}"]))
+        result.unused.append(Submission("", "", "", status=STRAY, notes=[f"{shown or path}: {why}"]))
         return
     folder = next((f for f, s in result.students.items() if s == found.student_id), safe_folder(found.student_id))
     result.students.setdefault(folder, found.student_id)
     (target / folder).mkdir(parents=True, exist_ok=True)
-    result.said.setdefault(found.student_id, []).append(f"{found.inner or path} ({why})")
+    result.said.setdefault(found.student_id, []).append(f"{shown or found.inner or path} ({why})")
 
 
 def whose(path, assignments, notebooks, pattern=None):
@@ -521,7 +594,7 @@ def _write(placed, target, result, source):
         result.students[folder] = student_id
         said = _describe(entries[0][0].system, [f for f, _ in entries], [f for f, _ in chosen.values()])
         if said:
-            result.said[student_id] = [said]
+            result.said[student_id] = [said] + result.said.get(student_id, [])
         for inner, (found, item) in chosen.items():
             inner_parts = PurePosixPath(inner).parts
             if not inner_parts or any(p in ("..", "") for p in inner_parts) or inner.startswith("/"):

@@ -277,3 +277,98 @@ def test_single_paths_name_their_student():
     for path in ("final_lab3_optimizers.ipynb", "lab3_optimizers (1).ipynb", "lab3_optimizers_v2.ipynb",
                  "2023_10001_lab3_optimizers.ipynb", "kim_minsu_lab3_optimizers.ipynb"):  # a year is no Canvas name
         assert lms.whose(path, ASSIGNMENTS, ASSIGNMENTS) is None, path
+
+
+def test_section_folders_hold_students(tmp_path, sources, books):
+    archive = _zip(tmp_path / "sections.zip", {
+        f"section1/alice/{A}.ipynb": books["right"], f"section1/bob/{A}.ipynb": books["blank"],
+        f"section2/carol/{A}.ipynb": books["right"], f"section2/dave/{A}.ipynb": books["blank"],
+    })
+    rows = _rows(tmp_path, archive, sources)
+    assert set(rows) == {"alice", "bob", "carol", "dave"}
+    assert _ready(rows, "bob").path.read_text() == books["blank"]
+    assert "inside section1/" in _text(_ready(rows, "alice"))
+
+
+def test_blackboard_usernames_with_underscores(tmp_path, sources, books):
+    receipt = "Name: {} ({})\nAssignment: Lab 3\n"
+    with_receipts = _zip(tmp_path / "bb.zip", {
+        "Lab 3_kim_ms_attempt_2026-11-03-08-00-00.txt": receipt.format("Kim Minsu", "kim_ms"),
+        "Lab 3_kim_ms_attempt_2026-11-03-08-00-00_lab3_optimizers.ipynb": books["right"],
+        "Lab 3_lee_ms_attempt_2026-11-03-09-00-00.txt": receipt.format("Lee Minseo", "lee_ms"),
+        "Lab 3_lee_ms_attempt_2026-11-03-09-00-00_lab3_optimizers.ipynb": books["blank"],
+    })
+    rows = _rows(tmp_path, with_receipts, sources)
+    assert set(rows) == {"kim_ms", "lee_ms"} and _ready(rows, "kim_ms").path.read_text() == books["right"]
+    without = _zip(tmp_path / "bb2.zip", {  # no receipts: the assignment name is what every file shares
+        "Lab 3_kim_ms_attempt_2026-11-03-08-00-00_lab3_optimizers.ipynb": books["right"],
+        "Lab 3_lee_ms_attempt_2026-11-03-09-00-00_lab3_optimizers.ipynb": books["blank"],
+    })
+    assert set(_rows(tmp_path, without, sources)) == {"kim_ms", "lee_ms"}
+
+
+def test_zips_of_students_inside_archives_and_inside_each_other(tmp_path, sources, books):
+    archive = _zip(tmp_path / "course.zip", {
+        "downloaded/lab3_optimizers/archive/Lee_102_assignsubmission_file_work.zip": _nested({f"{A}.ipynb": books["right"]}),
+        "Park_103_assignsubmission_file/outer.zip": _nested({"inner.zip": _nested({f"{A}.ipynb": books["right"]})}),
+        "Choi_104_assignsubmission_file/broken.zip": b"not a zip",
+        f"Han_105_assignsubmission_file/{A}.ipynb": books["right"],
+    })
+    rows = _rows(tmp_path, archive, sources)
+    assert {"102", "103", "104", "105"} <= set(rows)
+    assert _ready(rows, "102").path.read_text() == books["right"]
+    assert _ready(rows, "103").path.read_text() == books["right"]
+    assert "broken.zip: not a zip that can be opened" in " ".join(_text(r) for r in rows["104"])
+
+
+def test_the_kits_own_folders_are_not_students_but_a_student_may_be_called_source(tmp_path, sources, books):
+    archive = _zip(tmp_path / "kit.zip", {
+        f"kit/solutions/{A}/{A}.ipynb": books["right"], f"kit/notebooks/{A}/{A}.ipynb": books["blank"],
+        f"kit/submitted/kim/{A}/{A}.ipynb": books["right"], f"source/{A}.ipynb": books["right"],
+    })
+    rows = _rows(tmp_path, archive, sources)
+    assert {"kim", "source"} <= set(rows) and "solutions" not in rows and "notebooks" not in rows
+
+
+def test_a_pattern_is_the_whole_rule_and_reports_what_it_does_not_match(tmp_path, sources, books):
+    folder = tmp_path / "data"
+    for student in ("s2024001", "s2024002"):
+        (folder / student).mkdir(parents=True)
+        (folder / student / f"{A}.ipynb").write_text(books["right"])
+    (folder / "README.txt").write_text("from the TA")
+    rows = _rows(tmp_path, folder, sources, r"(?P<student_id>s\d+)/.*")
+    assert {"s2024001", "s2024002"} <= set(rows)
+    assert "README.txt: no student in its path" in " ".join(_text(r) for r in rows[""])
+
+
+def test_github_classroom_logins_that_share_a_start(tmp_path, sources, books):
+    folder = tmp_path / "clones"
+    for login in ("snu-kim", "snu-lee"):
+        (folder / f"lab3-optimizers-{login}").mkdir(parents=True)
+        (folder / f"lab3-optimizers-{login}" / f"{A}.ipynb").write_text(books["right"])
+    assert set(_rows(tmp_path, folder, sources)) == {"snu-kim", "snu-lee"}
+
+
+def test_empty_student_folders_get_rows_and_an_empty_download_is_an_error(tmp_path, sources, books):
+    folder = tmp_path / "submitted"
+    (folder / "bob").mkdir(parents=True)
+    (folder / "carol" / A).mkdir(parents=True)
+    (folder / "alice" / A).mkdir(parents=True)
+    (folder / "alice" / A / f"{A}.ipynb").write_text(books["right"])
+    rows = _rows(tmp_path, folder, sources)
+    assert set(rows) == {"alice", "bob", "carol"}
+    assert rows["bob"][0].status == intake.MISSING and "bob/ (an empty folder)" in _text(rows["bob"][0])
+    with pytest.raises(ValueError, match="holds no files"):
+        _rows(tmp_path, _zip(tmp_path / "empty.zip", {}), sources)
+
+
+def test_more_dates_and_ids_as_systems_write_them(tmp_path, sources, books):
+    archive = _zip(tmp_path / "d2l.zip", {
+        f"5-3 - Park Sora - 5 September 2023 13:05/{A}.ipynb": books["blank"],
+        f"6-3 - Park Sora - 6 September 2023 09:05/{A}.ipynb": books["right"],
+        f"anon_12345_5006_{A}.ipynb": books["right"],
+        f"/etc/alice/{A}/{A}.ipynb": books["right"],
+    })
+    rows = _rows(tmp_path, archive, sources)
+    assert _ready(rows, "Park Sora").path.read_text() == books["right"]
+    assert "anon_12345" in rows and "alice" in rows and "/" not in rows
