@@ -64,7 +64,7 @@ class Item:
 MOODLE_FOLDER = re.compile(r"(?P<name>.+?)(?:_(?P<id>\d+))?_assignsubmission_(?P<plugin>[a-z0-9]+)_?")
 MOODLE_FILE = re.compile(r"(?P<name>.+?)(?:_(?P<id>\d+))?_assignsubmission_(?P<plugin>[a-z0-9]+)_(?P<file>.+)")
 # Canvas: a sortable name without underscores that is not a number (or anon_<base58 id>), LATE, user id
-CANVAS = re.compile(r"(?:(?P<late2>LATE_)?(?P<anon>anon_[1-9A-HJ-NP-Za-km-z]{5})|(?P<name>[^_]*[^\d_][^_]*)_(?P<late>LATE_)?(?P<id>\d+))_"
+CANVAS = re.compile(r"(?:(?P<late2>LATE_)?(?P<anon>anon_[1-9A-HJ-NP-Za-km-z]{5})(?P<late3>_LATE)?|(?P<name>[^_]*[^\d_][^_]*)_(?P<late>LATE_)?(?P<id>\d+))_"
                     r"(?:(?P<attachment>\d+)_(?P<file>.+)|(?P<kind>text|link)\.html)")
 BLACKBOARD = re.compile(r"(?P<assignment>.+)_(?P<id>[^_]+)_(?:attempt|poging|versuch|intento|tentative)_"
                         r"(?P<time>\d{4}-\d{2}-\d{2}-\d{2}-\d{2}-\d{2})(?:_(?P<file>.+)|(?P<receipt>\.txt))")
@@ -192,7 +192,7 @@ def canvas(parts, context):
         return None
     file = found.group("file") or f"{found.group('kind')}.html"
     return Found(found.group("id") or found.group("anon"), file, "Canvas", name=found.group("name") or "",
-                 late=bool(found.group("late") or found.group("late2")),
+                 late=bool(found.group("late") or found.group("late2") or found.group("late3")),
                  attempt=f"{int(found.group('attachment') or 0):020d}")
 
 
@@ -366,7 +366,8 @@ def _describe(system, found_list, chosen):
     attempts = sorted({f.attempt for f in found_list if f.attempt and system in ("Blackboard", "Brightspace",
                                                                                    "nbgrader exchange")})
     parts = [f"{system}" + (f": {', '.join(names)}" if names else "")]
-    if system in ("a folder per student", "nbgrader") and not names and not attempts and not any(f.late for f in chosen):
+    if system in ("a folder per student", "nbgrader", "--pattern") and not names and not attempts \
+            and not any(f.late for f in chosen):
         return None
     if system == "Brightspace":
         parts.append("its download names no student id: matched by name")
@@ -481,8 +482,9 @@ def _place(items, rules, context, result, archives, temporary, depth):
             if found is not None:
                 result.said.setdefault(found.student_id, []).append(f"{found.inner}: not a zip that can be opened")
         if found is None:
-            result.unused.append(Submission("", "", "", status=STRAY, notes=[
-                f"{item.path}: no student in its path (a format the grader does not know? see --pattern)"]))
+            why = ("the LMS's index of the download (Brightspace writes one): not graded" if parts[-1] == "index.html"
+                   and len(parts) <= 2 else "no student in its path (a format the grader does not know? see --pattern)")
+            result.unused.append(Submission("", "", "", status=STRAY, notes=[f"{item.path}: {why}"]))
             continue
         placed.append((found, item))
     return placed
