@@ -184,8 +184,13 @@ def self_check_l2(l2_penalty, l2_gradients, myDenseLayer):
     try:
         value = l2_penalty([lyr], 0.5)
         got.append(observe(expected[0].label, lambda: {"penalty": value}))
-        pairs = list(l2_gradients([lyr], [(dW.copy(), db.copy())], 0.5))
+        given = [(dW.copy(), db.copy())]
+        pairs = list(l2_gradients([lyr], given, 0.5))
         got.append(observe(expected[1].label, lambda: {"layer 1 dW": pairs[0][0], "layer 1 db": pairs[0][1]}))
+        if not (np.array_equal(given[0][0], dW) and np.array_equal(given[0][1], db)):  # the loop reuses them
+            print("test failed: l2_gradients changed the gradients passed to it: return new arrays "
+                  "(dW + lam * lyr.wegt), leave the given ones unchanged.")
+            return Verdict(False, "l2_gradients changed the gradients passed to it")
     except Exception as exc:
         got.append(Step(expected[len(got)].label, error=describe_error(exc)))
     def hint(step_index, bad_names, expected_step=None, got_step=None):  # step 0: the penalty, 1: the gradients

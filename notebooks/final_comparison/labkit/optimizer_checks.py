@@ -1,7 +1,7 @@
 """Checks of ``myOptParam`` and ``my_optimizer`` (the optimizers lab)."""
 import numpy as np
 
-from .trace import Step, as_float_array, describe_error, error_text, judge_values, observe
+from .trace import Step, Verdict, as_float_array, describe_error, error_text, judge_values, observe
 
 SOLVERS = ("sgd", "momentum", "adagrad", "rmsprop", "adam")  # the handout's, in its order
 EXTRA_SOLVERS = ("nesterov",)                                 # the extra-credit one (seed 000)
@@ -212,6 +212,34 @@ HANDOUT_OPTIMIZER_ROWS = {  # wegt[0] and bias[0] after each solver, applied one
 }
 
 
+def state_kept_problem(my_optimizer, myOptParam, myDenseLayer, solver):
+    """What two calls from a zero state with the same gradient show of the state an optimizer keeps in
+    ``opt`` (the handout's check makes one call per solver), or None. Properties only, no formula:
+    momentum's second step is not the same as its first (the velocity is kept); Adam's moments stay
+    running averages, never larger than the gradient they average."""
+    rng = np.random.RandomState(7)
+    lyr = myDenseLayer(2, 3)
+    lyr.wegt, lyr.bias = rng.randn(2, 3), rng.randn(2)
+    opt = _fresh_opt(myOptParam, 2, 3)
+    W_grad, B_grad = rng.randn(2, 3), rng.randn(2)
+    steps = []
+    try:
+        for iteration in (1, 2):
+            before = np.array(lyr.wegt, dtype=float)
+            my_optimizer(lyr, opt, W_grad.copy(), B_grad.copy(), solver, 0.1, iteration)
+            steps.append(before - np.asarray(lyr.wegt, dtype=float))
+        W_mt = np.asarray(opt.W_mt, dtype=float)
+    except Exception:  # noqa: BLE001 - errors are the handout check's to report
+        return None
+    if solver == "momentum" and np.allclose(steps[0], steps[1], rtol=1e-12, atol=0):
+        return ("two calls in a row moved the weights by exactly the same amount: momentum must keep its "
+                "velocity in opt.W_dt and opt.B_dt from one call to the next")
+    if solver == "adam" and W_mt.shape == W_grad.shape and np.any(np.abs(W_mt) > np.abs(W_grad) * (1 + 1e-9)):
+        return ("after two calls with the same gradient, opt.W_mt is larger than that gradient, so it is no "
+                "running average: keep the bias-corrected moments in local variables, do not store them in opt")
+    return None
+
+
 def handout_optimizer_check(my_optimizer, myOptParam, myDenseLayer, only=None):
     """The handout's check: seed 101, learning_rate 10, iter 3, the five solvers one after another
     on the same layer and state. ``only``: judge just that solver's row (for its graded cell)."""
@@ -224,7 +252,8 @@ def handout_optimizer_check(my_optimizer, myOptParam, myDenseLayer, only=None):
         value = np.random.randn(2, 3) if name.startswith("W") else np.random.randn(2)
         setattr(opt, name, np.abs(value) if name.endswith("vt") else value)
     W_grad, B_grad = np.random.randn(2, 3), np.random.randn(2)
-    got, expected = [], []
+    got = []
+    expected = [Step(f"after {solver}", {"row": np.array(HANDOUT_OPTIMIZER_ROWS[solver])}) for solver in SOLVERS]
     for solver in SOLVERS:
         label = f"after {solver}"
         try:
@@ -233,7 +262,6 @@ def handout_optimizer_check(my_optimizer, myOptParam, myDenseLayer, only=None):
             got.append(Step(label, error=describe_error(exc)))
         else:
             got.append(observe(label, lambda: {"row": np.concatenate((lyr.wegt[0], lyr.bias[0:1]))}))
-        expected.append(Step(label, {"row": np.array(HANDOUT_OPTIMIZER_ROWS[solver])}))
         if only in (None, solver):
             print(f"For {solver}:")
             print(got[-1].arrays["row"] if "row" in got[-1].arrays else "raised " + error_text(got[-1].error))
@@ -245,11 +273,20 @@ def handout_optimizer_check(my_optimizer, myOptParam, myDenseLayer, only=None):
         verdict = judge_values(expected, got, what="my_optimizer")
     else:
         index = SOLVERS.index(only)
+        if len(got) <= index:  # an earlier solver raised: this one never ran
+            verdict = judge_values(expected[:index + 1], got, what="my_optimizer")
+            verdict.message += f" ({only} did not run: the handout applies the solvers one after another.)"
+            print("test failed: " + verdict.message)
+            return verdict
         verdict = judge_values(expected[index:index + 1], got[index:index + 1], what="my_optimizer")
         earlier = judge_values(expected[:index], got[:index], what="my_optimizer")
         if not verdict.passed and index and not earlier.passed:
             verdict.message += ("\n(The handout applies the solvers one after another, so this row also "
                                 f"depends on {', '.join(SOLVERS[:index])}: " + earlier.message + ")")
+    for solver in [only] if only else SOLVERS:
+        problem = verdict.passed and state_kept_problem(my_optimizer, myOptParam, myDenseLayer, solver)
+        if problem:
+            verdict = Verdict(False, f"{solver}: {problem}.")
     print("test passed." if verdict.passed else "test failed: " + verdict.message)
     return verdict
 

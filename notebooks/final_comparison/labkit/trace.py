@@ -186,7 +186,10 @@ def judge_values(expected, got, hint=None, what="your code"):
     """Compare two traces step by step.
 
     ``hint(step_index, bad_names, expected_step, got_step)`` may return a likely cause (or None).
+    Fails when there is nothing to compare: a check that cannot fail is no check.
     """
+    if not expected:
+        return Verdict(False, f"nothing was checked: no result of {what} to compare (the check stopped early).")
     for index, exp in enumerate(expected):
         if index >= len(got):
             return Verdict(False, f"{exp.label}: no result was recorded (the probe stopped early).")

@@ -1,0 +1,131 @@
+"""The checks a student sees never say "test passed." on code that is not right: every visible check of
+every lab, run in-process on the blank release's stubs, says it failed; on each classic mistake of
+``samples.MISTAKES``, the visible checks of the tests the mistake loses say they failed; on the
+reference answers, every visible check passes."""
+import contextlib
+import io
+import sys
+
+import pytest
+
+from autograder import notebooks, samples
+from autograder.course import CourseDir
+from autograder.reference import _inside
+
+LABS = ["lab2_forward_backward", "lab3_optimizers", "lab4_regularization"]
+
+
+@pytest.fixture(scope="module")
+def installed(tmp_path_factory):
+    """{assignment: source notebook path}, each installed with its labkit copy."""
+    course = CourseDir(tmp_path_factory.mktemp("visible"))
+    return {a: course.install_source(a) / f"{a}.ipynb" for a in LABS}
+
+
+def _visible(cell):
+    """A test cell's code without its hidden tests: what the student's copy runs."""
+    lines, hidden = [], False
+    for line in cell.source.splitlines():
+        if line.strip() == notebooks.HIDDEN_BEGIN:
+            hidden = True
+        elif line.strip() == notebooks.HIDDEN_END:
+            hidden = False
+        elif not hidden:
+            lines.append(line)
+    return "\n".join(lines)
+
+
+def _is_check(cell):
+    grade_id = notebooks.nbgrader_meta(cell).get("grade_id", "")
+    return notebooks.is_test_cell(cell) or grade_id.startswith("check_")
+
+
+def visible_checks(path, answers):
+    """{grade_id: what its visible check printed} with the answer cells' code ``answers``
+    ({grade_id: source}); the cells before the last check run in order, as a student runs them."""
+    nb = notebooks.read(path)
+    last = max(i for i, c in enumerate(nb.cells) if _is_check(c))
+    printed, namespace = {}, {"__name__": "__main__"}
+    for name in [m for m in sys.modules if m == "labkit" or m.startswith("labkit.")]:
+        del sys.modules[name]
+    with _inside(path.parent):
+        for cell in nb.cells[:last + 1]:
+            if cell.cell_type != "code":
+                continue
+            meta = notebooks.nbgrader_meta(cell)
+            code = answers[meta["grade_id"]] if meta.get("solution") else _visible(cell)
+            out = io.StringIO()
+            with contextlib.redirect_stdout(out):
+                try:
+                    exec(compile(code, f"<{meta.get('grade_id')}>", "exec"), namespace)
+                except Exception as exc:  # noqa: BLE001 - a check that raises has said it failed
+                    print(f"raised {type(exc).__name__}: {exc}")
+            if _is_check(cell):
+                printed[meta["grade_id"]] = out.getvalue()
+    return printed
+
+
+def _answers(path, edits=None, blank=False):
+    nb = notebooks.read(path)
+    if blank:
+        from autograder import paths
+        release = notebooks.read(paths.NOTEBOOKS / path.parent.name / path.name)
+        return {g: c.source for g, c in notebooks.solution_cells(release).items()}
+    return {g: c.source for g, c in notebooks.solution_cells(samples.answered(nb, nb, edits=edits)).items()}
+
+
+def _passed(text):
+    return "test passed" in text and "test failed" not in text and "raised " not in text
+
+
+@pytest.mark.parametrize("assignment", LABS)
+def test_every_visible_check_passes_on_the_reference(installed, assignment):
+    printed = {g: t for g, t in visible_checks(installed[assignment], _answers(installed[assignment])).items() if t}
+    assert printed and all(_passed(t) for t in printed.values()), printed
+
+
+@pytest.mark.parametrize("assignment", LABS)
+def test_no_visible_check_passes_on_the_blank_release(installed, assignment):
+    printed = visible_checks(installed[assignment], _answers(installed[assignment], blank=True))
+    passing = {g: t for g, t in printed.items() if "test passed" in t}
+    assert not passing, passing
+
+
+MISTAKES = [(a, name) for a in LABS for name in samples.MISTAKES[a]]
+
+
+@pytest.mark.parametrize("assignment, name", MISTAKES, ids=[n for _, n in MISTAKES])
+def test_a_classic_mistake_fails_the_visible_checks_of_what_it_loses(installed, assignment, name):
+    import catalogue  # noqa: F401 - the tables of what each mistake loses
+    import submissions_lab2
+    import submissions_lab3
+    import submissions_lab4
+    loses = {"lab2_forward_backward": submissions_lab2._MISTAKE_LOSES, "lab3_optimizers": submissions_lab3._MISTAKE_LOSES,
+             "lab4_regularization": submissions_lab4._MISTAKE_LOSES}[assignment][name]
+    _, edits = samples.MISTAKES[assignment][name]
+    printed = visible_checks(installed[assignment], _answers(installed[assignment], edits=edits))
+    ids = list(printed)
+    for test in loses:  # its own visible part, or the check cell just before it, says it failed
+        index = ids.index(test)
+        nearby = [printed[test]] + ([printed[ids[index - 1]]] if index and ids[index - 1].startswith("check_") else [])
+        assert any(not _passed(t) for t in nearby), (test, {ids[i]: printed[ids[i]] for i in range(max(0, index - 1), index + 1)})
+
+
+def test_a_judge_with_nothing_to_compare_fails():
+    from autograder.labkit.trace import judge_values
+    assert not judge_values([], [], what="my_optimizer").passed
+
+
+def test_the_handout_check_of_a_later_solver_fails_when_an_earlier_one_raised(installed):
+    """The blank release with only sgd written: the momentum check must not say 'test passed.'."""
+    path = installed["lab3_optimizers"]
+    answers = _answers(path, blank=True)
+    answers["my_optimizer"] = ("def my_optimizer(lyr, opt, W_grad, B_grad, solver='sgd', learning_rate=0.01, iter=1):\n"
+                               "    if solver != 'sgd':\n        raise NotImplementedError()\n"
+                               "    lyr.wegt -= learning_rate * W_grad\n    lyr.bias -= learning_rate * B_grad\n")
+    answers["myOptParam"] = _answers(path)["myOptParam"]
+    printed = visible_checks(path, answers)
+    assert _passed(printed["test_sgd"])
+    assert "test failed: after momentum: my_optimizer raised NotImplementedError" in printed["test_momentum"]
+    for test in ("test_adagrad", "test_rmsprop", "test_adam"):  # they never ran: nothing to call a pass
+        assert "test failed" in printed[test] and "did not run" in printed[test], printed[test]
