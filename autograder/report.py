@@ -80,9 +80,11 @@ def score_rows(course, rows, sources):
 
 
 def write_csv(table, csv_path, sources):
-    """The CSV: fixed columns, then every test of every assignment (blank where not applicable)."""
-    tests = [g for a in sorted(sources) for nb in sources[a].values() for g in test_points(nb)]
-    with open(csv_path, "w", newline="") as handle:
+    """The CSV: fixed columns, then every test of the assignments in ``table`` (blank where not applicable),
+    in UTF-8 (names in any script)."""
+    present = {e["assignment"] for e in table}
+    tests = [g for a in sorted(sources) if a in present for nb in sources[a].values() for g in test_points(nb)]
+    with open(csv_path, "w", newline="", encoding="utf-8") as handle:
         writer = csv.DictWriter(handle, FIXED_COLUMNS + tests, extrasaction="ignore")
         writer.writeheader()
         for entry in sorted(table, key=lambda e: (e["student_id"], e["assignment"], e["notebook"])):

@@ -372,3 +372,15 @@ def test_more_dates_and_ids_as_systems_write_them(tmp_path, sources, books):
     rows = _rows(tmp_path, archive, sources)
     assert _ready(rows, "Park Sora").path.read_text() == books["right"]
     assert "anon_12345" in rows and "alice" in rows and "/" not in rows
+
+
+def test_the_csv_has_columns_only_for_the_assignments_in_it(tmp_path):
+    from autograder.report import write_csv
+    sources = load_sources()
+    table = [{"student_id": "김민지", "assignment": A, "notebook": A, "score": 15.0, "max_score": 14.0,
+              "status": "graded", "message": "", "test_sgd": 1.0}]
+    write_csv(table, tmp_path / "g.csv", sources)
+    with open(tmp_path / "g.csv", newline="", encoding="utf-8") as handle:
+        header = next(csv.reader(handle))
+    assert "test_sgd" in header and "test_sigmoid" not in header and "test_l2" not in header
+    assert "김민지" in (tmp_path / "g.csv").read_text(encoding="utf-8")
