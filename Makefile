@@ -3,6 +3,8 @@
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
+# JupyterLab refuses to start as root (a container, a server shell) unless told so
+ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
 .PHONY: demo test lab solutions release benchmark comparison clean sandbox postgres
 
@@ -27,10 +29,10 @@ test: $(VENV)/installed sandbox postgres  ## run the tests (real notebooks, real
 	$(PY) -m pytest
 
 lab: $(VENV)/installed  ## JupyterLab on the student notebooks
-	$(VENV)/bin/jupyter lab notebooks/
+	$(VENV)/bin/jupyter lab $(ALLOW_ROOT) notebooks/
 
 solutions: $(VENV)/installed  ## JupyterLab on the instructor's notebooks (labkit and data linked in)
-	$(VENV)/bin/jupyter lab solutions/
+	$(VENV)/bin/jupyter lab $(ALLOW_ROOT) solutions/
 
 release: $(VENV)/installed  ## regenerate notebooks/ from solutions/
 	$(PY) -m autograder release

@@ -1,6 +1,7 @@
 """``python -m autograder {release, grade, demo}``."""
 import argparse
 import os
+from pathlib import Path
 
 from . import paths
 from .course import Limits
@@ -16,9 +17,11 @@ def main(argv=None):
 
     grade = commands.add_parser("grade", help="grade SUBMISSIONS_DIR/<student>/<assignment>/<notebook>.ipynb, "
                                               "or a zip of submissions from an LMS")
-    grade.add_argument("submissions_dir", help="a folder in nbgrader's submitted layout, or an LMS zip")
-    grade.add_argument("--pattern", help="for a zip: a regular expression with the groups (?P<student_id>...) "
-                                         "and (?P<notebook>...), matched against each path in the zip")
+    grade.add_argument("submissions_dir", help="a download of submissions: a folder or a zip (an LMS's, nbgrader's, "
+                                               "one folder per student...)")
+    grade.add_argument("--pattern", help="for a school whose LMS the grader does not know: a regular expression with the group "
+                                         "(?P<student_id>...) and optionally (?P<notebook>...), matched against each "
+                                         "whole path of the folder or zip, instead of the built-in formats (README)")
     grade.add_argument("--csv", required=True, help="where to write the grades")
     grade.add_argument("--course-dir", help=f"working nbgrader course directory (default: {paths.WORK})")
     grade.add_argument("--db-url", help="gradebook database URL (default: SQLite in the course directory)")
@@ -41,7 +44,7 @@ def main(argv=None):
     grade.add_argument("--memory-mb", type=int, default=defaults.memory_mb,
                        help=f"memory a kernel may use, MiB (default {defaults.memory_mb})")
 
-    demo = commands.add_parser("demo", help="release, grade three sample submissions, print the scores")
+    demo = commands.add_parser("demo", help="release Lab 3, grade four sample submissions, print the scores")
     demo.add_argument("--course-dir", help=f"working course directory (default: {paths.WORK / 'demo'})")
 
     args = parser.parse_args(argv)
@@ -89,7 +92,8 @@ def _run(args):
                           regrade=args.regrade, workers=args.workers, log=tqdm.write, progress=bar)
         bar.close()
         print(format_table(table))
-        print(f"\nwrote {args.csv}")
+        feedback = args.feedback_dir or Path(args.csv).with_name(Path(args.csv).stem + "_feedback")
+        print(f"\nwrote {args.csv} (feedback HTML in {feedback}/<student>/<assignment>/)")
     elif args.command == "demo":
         from .demo import main as run_demo
         run_demo(args.course_dir)

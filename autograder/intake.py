@@ -78,20 +78,18 @@ def is_notebook_name(name):
 
 
 def _walk(folder):
-    """(files, links, checkpoints) below ``folder``, skipping junk; symbolic links are never followed
-    or read; checkpoints: the notebooks in Jupyter's checkpoint folders."""
-    files, links, checkpoints = [], [], []
+    """(files, checkpoints) below ``folder``, skipping junk; checkpoints: the notebooks in Jupyter's
+    checkpoint folders. (``lms.unpack`` wrote the folder: it holds no links, and reported the originals'.)"""
+    files, checkpoints = [], []
     for directory, subfolders, names in os.walk(folder):
         here = Path(directory)
         if CHECKPOINTS in here.relative_to(folder).parts:
-            checkpoints += [here / n for n in sorted(names) if is_notebook_name(n) and not (here / n).is_symlink()]
+            checkpoints += [here / n for n in sorted(names) if is_notebook_name(n)]
             subfolders[:] = []
             continue
-        subfolders[:] = sorted(d for d in subfolders if (not skipped(d) or d == CHECKPOINTS)
-                               and not os.path.islink(os.path.join(directory, d)))
-        links += [here / d for d in os.listdir(directory) if os.path.islink(os.path.join(directory, d)) and not skipped(d)]
-        files += [here / n for n in sorted(names) if not skipped(n) and not os.path.islink(os.path.join(directory, n))]
-    return files, links, checkpoints
+        subfolders[:] = sorted(d for d in subfolders if not skipped(d) or d == CHECKPOINTS)
+        files += [here / n for n in sorted(names) if not skipped(n)]
+    return files, checkpoints
 
 
 def _name_claim(path, names):
@@ -134,7 +132,7 @@ class _Student:
 
     def __init__(self, folder, sources):
         self.folder, self.sources = folder, sources
-        self.files, self.links, self.checkpoints = _walk(folder)
+        self.files, self.checkpoints = _walk(folder)
         self.notebooks = [p for p in self.files if is_notebook_name(p.name)]
         names = [n for a in sources for n in sources[a]]
         self.claims = {p: _name_claim(p, names) for p in self.notebooks}
@@ -265,7 +263,8 @@ def _row(student, assignment, notebook, only_assignment):
 
 
 def scan(submissions_dir, sources, assignments=None):
-    """Submissions found below ``submissions_dir`` (see the module docstring).
+    """Submissions found below ``submissions_dir``: one folder per student, as ``lms.unpack`` writes
+    them from any download (see the module docstring).
 
     sources: {assignment: {notebook name: source NotebookNode}}.
     assignments: the assignments every student is expected to hand in (default: those that any
@@ -274,10 +273,9 @@ def scan(submissions_dir, sources, assignments=None):
     """
     root = Path(submissions_dir)
     if not root.is_dir():
-        raise NotADirectoryError(f"{root} is not a folder of submissions (<student_id>/<assignment>/<notebook>.ipynb) "
-                                 "nor a zip")
+        raise NotADirectoryError(f"{root} is not a folder of student folders")
     students = [_Student(p, sources) for p in sorted(root.iterdir())
-                if p.is_dir() and not p.is_symlink() and not skipped(p.name)]
+                if p.is_dir() and not skipped(p.name)]
     unknown = [a for a in assignments or [] if a not in sources]
     if unknown:
         raise ValueError(f"not an assignment of this course: {', '.join(unknown)} (the course has "
@@ -291,10 +289,7 @@ def scan(submissions_dir, sources, assignments=None):
         counts = {a: sum(a in h for h in handed.values()) for a in graded}
         most = max(counts.values(), default=0)
         expected = sorted(a for a, n in counts.items() if n and (2 * n >= len(students) or n == most))
-    rows = [Submission("", "", "", path=p, status=STRAY, notes=[
-        f"{p.name} is a link: not followed" if p.is_symlink() else
-        f"{p.name} is not a student folder (<student_id>/<assignment>/<notebook>.ipynb)"])
-        for p in sorted(root.iterdir()) if (p.is_symlink() or not p.is_dir()) and not skipped(p.name)]
+    rows = []
     for student in students:
         mine = expected if assignments else sorted(set(expected) | handed[student.folder.name])
         student_rows = [_row(student, a, n, len(expected) == 1) for a in mine for n in sources.get(a, {})]
@@ -304,7 +299,6 @@ def scan(submissions_dir, sources, assignments=None):
                 f"no notebook of this course found (found: {found}); --assignment NAME grades a single "
                 "notebook as that assignment"])]
         leftover = [student.rel(p) for p in student.files if p not in student.used]
-        leftover += [f"{student.rel(p)} (a link: not followed)" for p in student.links]
         found_row = next((r for r in student_rows if r.status != MISSING), None)
         if leftover and found_row is not None:  # (a missing-notebook row already lists every file found)
             found_row.notes.append("not used: " + _names(leftover))

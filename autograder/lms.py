@@ -36,6 +36,7 @@ NBGRADER_FOLDERS = {"submitted", "downloaded", "archive", "extracted"}  # nbgrad
 MAX_ENTRY_BYTES = intake.MAX_NOTEBOOK_BYTES
 MAX_TOTAL_BYTES = 4 << 30  # unpacked in all: past it, files are reported, not unpacked (a zip bomb)
 MAX_NESTING = 2            # zips inside zips inside the download
+ATTEMPTS = ("Blackboard", "Brightspace", "nbgrader exchange")  # systems whose names carry attempts: the latest graded
 
 
 @dataclass
@@ -57,7 +58,6 @@ class Item:
     size: int
     mtime: float
     open: object
-    info: list = field(default_factory=list)
 
 
 # ---------------------------------------------------------------------------------------------- the rules
@@ -283,13 +283,13 @@ def _decoded(info):
     return unicodedata.normalize("NFC", name)
 
 
-def _zip_items(archive, prefix=""):
+def _zip_items(archive):
     for info in archive.infolist():
         name = _decoded(info)
         if info.is_dir() or name.endswith("/"):
             continue
         stamp = datetime(*info.date_time).timestamp() if info.date_time[0] >= 1980 else 0.0
-        yield Item(prefix + name, info.file_size, stamp, lambda archive=archive, info=info: archive.open(info))
+        yield Item(name, info.file_size, stamp, lambda archive=archive, info=info: archive.open(info))
 
 
 def _folder_items(root, links, exclude, empty_folders):
@@ -363,8 +363,7 @@ class Unpacked:
 def _describe(system, found_list, chosen):
     """The row's note on what the system says of a student: display name, late, the attempt graded."""
     names = sorted({f.name for f in found_list if f.name and f.name != f.student_id})
-    attempts = sorted({f.attempt for f in found_list if f.attempt and system in ("Blackboard", "Brightspace",
-                                                                                   "nbgrader exchange")})
+    attempts = sorted({f.attempt for f in found_list if f.attempt and system in ATTEMPTS})
     parts = [f"{system}" + (f": {', '.join(names)}" if names else "")]
     if system in ("a folder per student", "nbgrader", "--pattern") and not names and not attempts \
             and not any(f.late for f in chosen):
@@ -410,7 +409,7 @@ def unpack(source, target, assignments, notebooks, pattern=None, exclude=()):
         context = {"assignments": {intake.key(a) for a in assignments}, "notebooks": list(notebooks), "depth": 0}
         placed = _place(items, rules, context, result, archives, temporary, depth=0)
         if pattern and not any(f.system == "--pattern" for f, _ in placed):
-            raise ValueError(f"--pattern {pattern!r} matches no path of {source.name}; its paths look like: "
+            raise ValueError(f"--pattern '{pattern}' matches no path of {source.name}; its paths look like: "
                              + ", ".join(i.path for i in items[:3]))
         _write(placed, target, result, source)
         context = dict(context, classroom_slug=None)
@@ -483,7 +482,9 @@ def _place(items, rules, context, result, archives, temporary, depth):
                 result.said.setdefault(found.student_id, []).append(f"{found.inner}: not a zip that can be opened")
         if found is None:
             why = ("the LMS's index of the download (Brightspace writes one): not graded" if parts[-1] == "index.html"
-                   and len(parts) <= 2 else "no student in its path (a format the grader does not know? see --pattern)")
+                   and len(parts) <= 2 else "no student in its path: it does not match --pattern"
+                   if student_folder not in rules else
+                   "no student in its path (a format the grader does not know? see --pattern)")
             result.unused.append(Submission("", "", "", status=STRAY, notes=[f"{item.path}: {why}"]))
             continue
         placed.append((found, item))
@@ -580,7 +581,7 @@ def _write(placed, target, result, source):
         while folder in result.students and result.students[folder] != student_id:
             folder += "~"
         attempts = sorted({f.attempt for f, _ in entries if f.attempt})
-        latest = attempts[-1] if attempts and entries[0][0].system in ("Blackboard", "Brightspace", "nbgrader exchange") else None
+        latest = attempts[-1] if attempts and entries[0][0].system in ATTEMPTS else None
         chosen = {}
         for found, item in sorted(entries, key=lambda e: (e[0].attempt, e[1].path)):
             if found.inner is None:  # the system's own record (a receipt, a timestamp): its attempt is noted

@@ -90,7 +90,9 @@ def _fresh_copy(cell, nb):
     cell.pop("id", None)
     if nb.get("nbformat_minor", 0) >= 5:
         used = {c.get("id") for c in nb.cells}
-        cell["id"] = next(i for i in iter(lambda: uuid.uuid4().hex[:8], None) if i not in used)
+        cell["id"] = uuid.uuid4().hex[:8]
+        while cell["id"] in used:
+            cell["id"] = uuid.uuid4().hex[:8]
     return cell
 
 
@@ -167,7 +169,6 @@ def _check_metadata(nb, release, order, done):
 
 def _relabel(nb, release, order, done):
     """Step 1: cells that lost their metadata get it back, matched in release order."""
-    present = set(notebooks.graded_ids(nb))
     unmarked = [i for i, c in enumerate(nb.cells) if c.cell_type == "code" and "nbgrader" not in c.get("metadata", {})]
     cursor = 0
     for grade_id in order:
@@ -190,7 +191,6 @@ def _relabel(nb, release, order, done):
         if matches:
             _set_meta(nb.cells[matches[0]], meta)
             unmarked.remove(matches[0])
-            present.add(grade_id)
             done.relabelled.append(grade_id)
             cursor = max(cursor, matches[0])
 

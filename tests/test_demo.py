@@ -2,7 +2,7 @@
 from autograder import demo
 
 
-def test_demo_grades_its_three_samples(tmp_path, capsys):
+def test_demo_grades_its_four_samples(tmp_path, capsys):
     table = demo.main(course_dir=tmp_path / "demo")
     scores = {e["student_id"]: (e["score"], e["max_score"]) for e in table}
     assert scores == {"alice_all_right": (15, 14), "bob_blank": (0, 14),

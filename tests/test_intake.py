@@ -8,7 +8,7 @@ import pytest
 
 from autograder import intake
 from autograder.grading import load_sources
-from test_lms import _ready, _rows, _text
+from download_rows import ready as _ready, rows_of as _rows, text as _text
 
 A = "lab3_optimizers"
 

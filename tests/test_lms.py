@@ -8,7 +8,6 @@ Most tests stop before nbgrader (intake only: fast); one grades a mixed download
 """
 import csv
 import io
-import types
 import zipfile
 
 import nbformat
@@ -16,7 +15,8 @@ import pytest
 
 import catalogue
 from autograder import intake, lms, samples
-from autograder.grading import _intake, grade, load_sources
+from autograder.grading import grade, load_sources
+from download_rows import ready as _ready, rows_of as _rows, text as _text
 
 A = "lab3_optimizers"
 ASSIGNMENTS = ["lab2_forward_backward", "lab3_optimizers", "lab4_regularization"]
@@ -55,26 +55,6 @@ def _nested(entries):
         for name, data in entries.items():
             archive.writestr(name, data)
     return buffer.getvalue()
-
-
-def _rows(tmp_path, source, sources, pattern=None, assignments=None):
-    """{student_id: row} of what intake makes of a download, and the rows without a student."""
-    course = types.SimpleNamespace(root=tmp_path / "course")
-    course.root.mkdir(exist_ok=True)
-    rows = _intake(source, course, sources, assignments, pattern)
-    by_student = {}
-    for row in rows:
-        by_student.setdefault(row.csv_id or row.student_id, []).append(row)
-    return by_student
-
-
-def _ready(rows, student):
-    [row] = [r for r in rows[student] if r.status == intake.READY]
-    return row
-
-
-def _text(row):
-    return "; ".join(row.notes)
 
 
 def test_moodle_3_and_4_folders_and_flat_with_two_students_of_one_name(tmp_path, sources, books):

@@ -12,7 +12,7 @@ import pytest
 
 import catalogue
 import real_world
-from autograder import paths, samples
+from autograder import notebooks, paths, samples
 from autograder.grading import grade
 from submissions_lab3 import EXTRA, POINTS
 
@@ -57,8 +57,7 @@ def test_the_helper_module_travelled_into_the_grading_folder(real):
 
 def _moodle_zip(path, release_nb, solution_nb):
     right = nbformat.writes(samples.answered(release_nb, solution_nb))
-    answer = samples.answer_source(solution_nb.cells[[c.get("metadata", {}).get("nbgrader", {}).get("grade_id")
-                                                      for c in solution_nb.cells].index("my_optimizer")].source)
+    answer = samples.answer_source(notebooks.solution_cells(solution_nb)["my_optimizer"].source)
     helper = nbformat.writes(samples.answered(release_nb, solution_nb,
                                               sources={"my_optimizer": "from my_optim import my_optimizer\n"}))
     with zipfile.ZipFile(path, "w") as z:

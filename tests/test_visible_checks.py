@@ -96,8 +96,7 @@ MISTAKES = [(a, name) for a in LABS for name in samples.MISTAKES[a]]
 
 @pytest.mark.parametrize("assignment, name", MISTAKES, ids=[n for _, n in MISTAKES])
 def test_a_classic_mistake_fails_the_visible_checks_of_what_it_loses(installed, assignment, name):
-    import catalogue  # noqa: F401 - the tables of what each mistake loses
-    import submissions_lab2
+    import submissions_lab2  # the tables of what each mistake loses
     import submissions_lab3
     import submissions_lab4
     loses = {"lab2_forward_backward": submissions_lab2._MISTAKE_LOSES, "lab3_optimizers": submissions_lab3._MISTAKE_LOSES,

@@ -1,0 +1,25 @@
+"""Helpers for the intake tests: what ``grading._intake`` makes of a download, without nbgrader."""
+import types
+
+from autograder import intake
+from autograder.grading import _intake
+
+
+def rows_of(tmp_path, source, sources, pattern=None, assignments=None):
+    """{student_id: row} of what intake makes of a download, and the rows without a student."""
+    course = types.SimpleNamespace(root=tmp_path / "course")
+    course.root.mkdir(exist_ok=True)
+    rows = _intake(source, course, sources, assignments, pattern)
+    by_student = {}
+    for row in rows:
+        by_student.setdefault(row.csv_id or row.student_id, []).append(row)
+    return by_student
+
+
+def ready(rows, student):
+    [row] = [r for r in rows[student] if r.status == intake.READY]
+    return row
+
+
+def text(row):
+    return "; ".join(row.notes)
