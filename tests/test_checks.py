@@ -102,8 +102,8 @@ def test_the_visible_nesterov_check_follows_the_formulas(ref, capsys):
     def momentum_instead(lyr, opt, W_grad, B_grad, solver='sgd', learning_rate=0.01, iter=1):
         return ref["my_optimizer"](lyr, opt, W_grad, B_grad, "momentum", learning_rate, iter)
 
-    verdict = checks.self_check_nesterov(momentum_instead, ref["myOptParam"], ref["myDenseLayer"])
-    assert not verdict.passed and "look" in verdict.message
+    with pytest.raises(checks.CheckFailed, match="look"):  # a failing visible check fails its cell
+        checks.self_check_nesterov(momentum_instead, ref["myOptParam"], ref["myDenseLayer"])
 
 
 @pytest.mark.parametrize("solver", sorted(MISTAKES))
@@ -201,8 +201,8 @@ def test_the_seeds_sign_convention_gets_its_own_hint(ref):
         lyr.wegt = lyr.wegt + 0.9 * opt.W_dt - learning_rate * W_grad
         lyr.bias = lyr.bias + 0.9 * opt.B_dt - learning_rate * B_grad
 
-    verdict = checks.self_check_nesterov(seeds_nag, ref["myOptParam"], ref["myDenseLayer"])
-    assert not verdict.passed and "opposite sign" in verdict.message, verdict.message
+    with pytest.raises(checks.CheckFailed, match="opposite sign"):
+        checks.self_check_nesterov(seeds_nag, ref["myOptParam"], ref["myDenseLayer"])
 
 
 # ---------------------------------------------------------------- whole labs, in-process (no nbgrader)
@@ -361,14 +361,14 @@ def softmax(x):
     assert sorted(g for g, (passed, _) in decided.items() if not passed) == ["test_sigmoid", "test_softmax"]
 
 
-def test_the_visible_forward_check_catches_an_overflow(labs, capsys):
+def test_the_visible_forward_check_catches_an_overflow(labs):
     source_notebook, _ = labs("lab2_forward_backward")
     edits = samples.MISTAKES["lab2_forward_backward"]["forward_inline_unstable_sigmoid"][1]
     right, wrong = reference_namespace(source_notebook), reference_namespace(_variant(source_notebook, edits))
     assert right["labcheck"].check_forward(right["my_forward"], right["myDenseLayer"]).passed
-    verdict = wrong["labcheck"].check_forward(wrong["my_forward"], wrong["myDenseLayer"])
-    assert not verdict.passed and "weights and biases times 1000" in verdict.message, verdict.message
-    assert "must not overflow for large weights" in capsys.readouterr().out
+    with pytest.raises(Exception, match="weights and biases times 1000") as failed:
+        wrong["labcheck"].check_forward(wrong["my_forward"], wrong["myDenseLayer"])
+    assert type(failed.value).__name__ == "CheckFailed" and "must not overflow for large weights" in str(failed.value)
 
 
 # Every classic mistake of samples.MISTAKES: the tests it loses (the catalogues' tables), and for each of

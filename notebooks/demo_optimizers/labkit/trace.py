@@ -9,6 +9,7 @@ Tolerance: arrays match when every ``|got - expected| <= ATOL + RTOL * max|expec
 (RTOL = 1e-6 of the array's largest entry, ATOL = 1e-9).
 """
 import base64
+import os
 
 import numpy as np
 
@@ -36,6 +37,33 @@ class Verdict:
 
     def __repr__(self):
         return f"Verdict(passed={self.passed}, message={self.message!r})"
+
+
+class CheckFailed(AssertionError):
+    """A visible check that failed. Jupyter shows only its message, in red, instead of a traceback
+    (IPython renders an exception through its ``_render_traceback_``, a list of lines)."""
+
+    def _render_traceback_(self):
+        lines = str(self).splitlines() or [""]
+        return [f"\x1b[0;31mtest failed:\x1b[0m {lines[0]}"] + [f"  {line}" for line in lines[1:]]
+
+
+def show(verdict, detail=False):
+    """Say a visible check's verdict in the notebook; returns ``verdict``.
+
+    A pass prints ``test passed.`` (followed by the verdict's message when ``detail``). A failure raises
+    ``CheckFailed`` with the message, so the cell fails, Run All stops there and nbgrader's Validate
+    names the cell. While the notebook is autograded (``NBGRADER_EXECUTION=autograde``) it only
+    prints the failure: the grader judges outside the kernel, and the hidden tests below a visible
+    check in the same cell must still run.
+    """
+    if verdict.passed:
+        print("test passed. " + verdict.message if detail else "test passed.")
+    elif os.environ.get("NBGRADER_EXECUTION") == "autograde":
+        print("test failed: " + verdict.message)
+    else:
+        raise CheckFailed(verdict.message)
+    return verdict
 
 
 def as_float_array(value, what):

@@ -9,6 +9,8 @@ above 1e-3 it is wrong (kinks, e.g. ReLU at 0, can give more; sigmoid and softma
 """
 import numpy as np
 
+from .trace import Verdict, describe_error, error_text, show
+
 
 def numerical_gradient(f, param, h=1e-5):
     """The gradient of the scalar function ``f()`` w.r.t. the array ``param`` (changed in place, restored)."""
@@ -37,24 +39,32 @@ def relative_error(analytic, numerical):
     return float(np.max(np.abs(analytic - numerical), initial=0.0) / scale)
 
 
-def gradient_check(my_forward, my_backward, layers, X, y, threshold=1e-6):
+def gradient_check(my_forward, my_backward, layers, X, y, threshold=1e-6, note=""):
     """Compare ``my_backward`` with centred differences of the SUMMED cross-entropy of ``my_forward``.
 
-    Prints the relative error of every dW and db; returns the largest one.
+    Prints the relative error of every dW and db, then the verdict (``trace.show``: a failure, NaN
+    included, raises ``CheckFailed``, its message ending with ``note``); returns the largest relative
+    error (inf when a function raised).
     """
     def summed_loss():
         probabilities = my_forward(layers, X)[2]
         return float(-np.sum(y * np.log(probabilities)))
 
-    a_1, a_2, a_3 = my_forward(layers, X)
-    analytic = my_backward(layers, a_1, a_2, a_3, X, y)
-    worst = 0.0
-    for number, (lyr, (dW, db)) in enumerate(zip(layers, analytic), start=1):
-        for name, param, grad in (("dW", lyr.wegt, dW), ("db", lyr.bias, db)):
-            error = relative_error(grad, numerical_gradient(summed_loss, param))
-            worst = max(worst, error)
-            verdict = "ok" if error < threshold else "WRONG"
-            print(f"layer {number} {name}: relative error {error:.2e}  {verdict}")
-    print("test passed." if worst < threshold else
-          f"test failed: the largest relative error is {worst:.2e} (should be below {threshold:g}).")
+    try:
+        a_1, a_2, a_3 = my_forward(layers, X)
+        analytic = list(my_backward(layers, a_1, a_2, a_3, X, y))
+        if len(analytic) != len(layers):
+            raise ValueError(f"my_backward returned {len(analytic)} (dW, db) pairs for {len(layers)} layers")
+        errors = []
+        for number, (lyr, (dW, db)) in enumerate(zip(layers, analytic), start=1):
+            for name, param, grad in (("dW", lyr.wegt, dW), ("db", lyr.bias, db)):
+                error = relative_error(grad, numerical_gradient(summed_loss, param))
+                errors.append(error)
+                print(f"layer {number} {name}: relative error {error:.2e}  {'ok' if error < threshold else 'WRONG'}")
+    except Exception as exc:  # the student's functions: any error is the check's answer
+        show(Verdict(False, f"the gradient check could not run: {error_text(describe_error(exc))}{note}"))
+        return np.inf
+    worst = max(errors, key=lambda e: e if e < threshold else np.inf)  # NaN counts as the worst
+    show(Verdict(all(e < threshold for e in errors),
+                 f"the largest relative error is {worst:.2e} (should be below {threshold:g}).{note}"))
     return worst

@@ -3,7 +3,7 @@ against the reference's values) and ``myDropout`` (judged by properties, so that
 ``np.random`` passes)."""
 import numpy as np
 
-from .trace import Step, Verdict, describe_error, error_text, judge_values, observe
+from .trace import Step, Verdict, describe_error, error_text, judge_values, observe, show
 
 
 def _layers(myDenseLayer, shapes, rng):
@@ -167,9 +167,7 @@ def judge_dropout(expected, got):
 def self_check_dropout(myDropout, drop_rate=0.3, shape=(200, 50), seed=0):
     """A visible check of myDropout on one case, judged from the specification alone."""
     got = trace_dropout(myDropout, drop_rate, shape, seed)
-    verdict = judge_dropout(got[:1], got)
-    print("test passed. " + verdict.message if verdict.passed else "test failed: " + verdict.message)
-    return verdict
+    return show(judge_dropout(got[:1], got), detail=True)
 
 
 def self_check_l2(l2_penalty, l2_gradients, myDenseLayer):
@@ -187,20 +185,18 @@ def self_check_l2(l2_penalty, l2_gradients, myDenseLayer):
         given = [(dW.copy(), db.copy())]
         pairs = list(l2_gradients([lyr], given, 0.5))
         got.append(observe(expected[1].label, lambda: {"layer 1 dW": pairs[0][0], "layer 1 db": pairs[0][1]}))
-        if not (np.array_equal(given[0][0], dW) and np.array_equal(given[0][1], db)):  # the loop reuses them
-            print("test failed: l2_gradients changed the gradients passed to it: return new arrays "
-                  "(dW + lam * lyr.wegt), leave the given ones unchanged.")
-            return Verdict(False, "l2_gradients changed the gradients passed to it")
     except Exception as exc:
         got.append(Step(expected[len(got)].label, error=describe_error(exc)))
+    else:
+        if not (np.array_equal(given[0][0], dW) and np.array_equal(given[0][1], db)):  # the loop reuses them
+            return show(Verdict(False, "l2_gradients changed the gradients passed to it: return new arrays "
+                                       "(dW + lam * lyr.wegt), leave the given ones unchanged."))
     def hint(step_index, bad_names, expected_step=None, got_step=None):  # step 0: the penalty, 1: the gradients
         if step_index == 0:
             return l2_penalty_hint(0, bad_names, expected_step, got_step)
         return l2_gradients_hint(0, bad_names, expected_step, got_step)
 
-    verdict = judge_values(expected, got, hint, what="l2_penalty / l2_gradients")
-    print("test passed." if verdict.passed else "test failed: " + verdict.message)
-    return verdict
+    return show(judge_values(expected, got, hint, what="l2_penalty / l2_gradients"))
 
 
 def judge_l2_penalty(expected, got):

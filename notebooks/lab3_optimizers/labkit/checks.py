@@ -17,12 +17,13 @@ Modules: ``trace`` (the shared machinery and the tolerance), ``minibatch_checks`
 ``regularization_checks`` (the weight decay and dropout lab).
 """
 from . import minibatch_checks, network_checks, optimizer_checks, regularization_checks
-from .network_checks import check_activations, check_dense_layer, check_forward, check_init, check_loss_predict
+from .network_checks import (check_activations, check_backward, check_dense_layer, check_forward, check_init,
+                             check_gradients, check_loss, check_predict)
 from .minibatch_checks import handout_minibatch_check, self_check_minibatches, trace_minibatches
 from .optimizer_checks import (EXTRA_SOLVERS, SOLVERS, handout_optimizer_check, self_check_nesterov,
                                self_check_optparam, trace_optimizer, trace_optparam, trace_unknown_solver)
 from .regularization_checks import self_check_dropout, self_check_l2
-from .trace import (ATOL, RTOL, TRACE_MIME, Step, Verdict, collect_reports, concealed, decode_trace,
+from .trace import (ATOL, RTOL, TRACE_MIME, CheckFailed, Step, Verdict, collect_reports, concealed, decode_trace,
                     encode_trace, judge_values, report)
 
 _TOPICS = (minibatch_checks, optimizer_checks, network_checks, regularization_checks)
@@ -40,10 +41,10 @@ def hidden_test(kind, *functions, **case):
     report(kind, PROBES[kind](*functions, **case))
 
 
-__all__ = ["ATOL", "RTOL", "TRACE_MIME", "Step", "Verdict", "collect_reports", "concealed", "decode_trace",
+__all__ = ["ATOL", "RTOL", "TRACE_MIME", "CheckFailed", "Step", "Verdict", "collect_reports", "concealed", "decode_trace",
            "encode_trace",
            "judge_values", "report", "judge", "hidden_test", "PROBES", "JUDGES", "SOLVERS", "EXTRA_SOLVERS",
            "handout_minibatch_check", "self_check_minibatches", "trace_minibatches",
            "handout_optimizer_check", "self_check_nesterov", "self_check_optparam", "trace_optimizer", "trace_optparam",
-           "trace_unknown_solver", "check_activations", "check_dense_layer", "check_forward", "check_init",
-           "check_loss_predict", "self_check_dropout", "self_check_l2"]
+           "trace_unknown_solver", "check_activations", "check_backward", "check_gradients", "check_dense_layer", "check_forward", "check_init",
+           "check_loss", "check_predict", "self_check_dropout", "self_check_l2"]

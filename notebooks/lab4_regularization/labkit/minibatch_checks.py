@@ -4,7 +4,7 @@ from collections.abc import Iterator
 
 import numpy as np
 
-from .trace import Step, Verdict, error_text, mismatch, describe_error, observe
+from .trace import Step, Verdict, error_text, mismatch, describe_error, observe, show
 
 
 def minibatch_inputs(n, n_features, y_columns):
@@ -173,11 +173,10 @@ def handout_minibatch_check(create_mini_batches):
         arrays[f"X_mini {number}"], arrays[f"y_mini {number}"] = np.array(X_mini, float), np.array(y_mini, float)
     expected.insert(1, Step("first", arrays, meta={"role": "first", "n_batches": len(HANDOUT_MINIBATCHES)}))
     verdict = judge_minibatches(expected, got)
-    if verdict.passed and "another order" not in verdict.message:
-        print("test passed.")
-    else:
-        print(("test failed: " if not verdict.passed else "") + verdict.message)
-    return verdict
+    if verdict.passed and "another order" in verdict.message:  # right, though not the handout's printed order
+        print(verdict.message)
+        return verdict
+    return show(verdict)
 
 
 def self_check_minibatches(create_mini_batches, n, n_features, y_columns, batch_size, seed):
@@ -188,9 +187,7 @@ def self_check_minibatches(create_mini_batches, n, n_features, y_columns, batch_
                      meta={"role": "inputs", "batch_size": batch_size, "seed": seed}),
                 Step("X and y after the calls", {"X": X.astype(float), "y": y.astype(float)},
                      meta={"role": "after"})]
-    verdict = judge_minibatches(expected, got)
-    print("test passed: " + verdict.message if verdict.passed else "test failed: " + verdict.message)
-    return verdict
+    return show(judge_minibatches(expected, got), detail=True)
 
 
 PROBES = {"minibatches": trace_minibatches}

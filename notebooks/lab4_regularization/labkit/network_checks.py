@@ -9,7 +9,8 @@ import warnings
 
 import numpy as np
 
-from .trace import Step, Verdict, describe_error, error_text, judge_values, observe
+from .gradcheck import gradient_check
+from .trace import Step, Verdict, describe_error, error_text, judge_values, observe, show
 
 INIT_METHODS = ("zeros", "random", "xavier", "he")
 
@@ -489,11 +490,6 @@ JUDGES = {"activation": judge_activation, "dense_layer": judge_dense_layer, "ini
 
 
 # ------------------------------------------------------------------ visible checks (notebook)
-def _show(verdict):
-    print("test passed." if verdict.passed else "test failed: " + verdict.message)
-    return verdict
-
-
 def fixed_network(myDenseLayer):
     """The visible checks' 3-4-3-2 network with fixed weights, two input rows and their labels."""
     weights = [np.linspace(-1, 1, 12).reshape(4, 3), np.linspace(-0.5, 0.5, 12).reshape(3, 4),
@@ -512,25 +508,33 @@ def fixed_network(myDenseLayer):
 VISIBLE_EXPECTED = {  # printed in the notebook; the reference solution reproduces them
     "sigmoid": [0.0, 0.26894142, 0.5, 0.73105858, 1.0],
     "softmax": [[0.09003057, 0.24472847, 0.66524096], [1 / 3, 1 / 3, 1 / 3], [0.0, 0.0, 1.0]],
+    "softmax of a vector": [0.09003057, 0.24472847, 0.66524096],
     "a_1": [[0.01159573, 0.20217957, 0.90024951, 0.99489658], [0.61387647, 0.56552998, 0.63729351, 0.58992041]],
     "a_2": [[0.3541004, 0.56606568, 0.69692499], [0.29418602, 0.524978, 0.68462955]],
     "a_3": [[0.43378855, 0.56621145], [0.42837046, 0.57162954]],
     "loss": 0.70827729,
     "labels": [1, 1],
+    "labels, large network": [1, 1],  # the largest logit, as on the fixed network; a sigmoid output gives [0 0]
 }
 
 
-def check_activations(sigmoid, softmax):
-    """sigmoid of [-1000, -1, 0, 1, 1000] and softmax of three rows, huge values included."""
-    inputs = {"sigmoid": np.array([-1000.0, -1.0, 0.0, 1.0, 1000.0]),
-              "softmax": np.array([[1.0, 2.0, 3.0], [1000.0, 1000.0, 1000.0], [-1000.0, 0.0, 1000.0]])}
+def check_activations(sigmoid=None, softmax=None):
+    """sigmoid of [-1000, -1, 0, 1, 1000]; softmax of three rows, huge values included, and of the
+    vector [1, 2, 3] (softmax works over the last axis). Checks the functions given."""
+    cases = {"sigmoid": [("x", "sigmoid", np.array([-1000.0, -1.0, 0.0, 1.0, 1000.0]))],
+             "softmax": [("x", "softmax", np.array([[1.0, 2.0, 3.0], [1000.0, 1000.0, 1000.0], [-1000.0, 0.0, 1000.0]])),
+                         ("v", "softmax of a vector", np.array([1.0, 2.0, 3.0]))]}
     verdicts = []
     for name, function in (("sigmoid", sigmoid), ("softmax", softmax)):
-        got = [_call(f"{name}(x)", function, inputs[name], strict=True, read=lambda out: {f"{name}(x)": out})]
-        expected = [Step(f"{name}(x)", {f"{name}(x)": np.array(VISIBLE_EXPECTED[name])})]
-        print(f"{name}(x) =\n{got[0].arrays[f'{name}(x)'] if not got[0].error else 'raised ' + error_text(got[0].error)}")
-        verdicts.append(judge_activation(expected, got))
-    return _show(Verdict(all(v.passed for v in verdicts),
+        if function is None:
+            continue
+        for variable, key, value in cases[name]:
+            label = f"{name}({variable})"
+            got = [_call(label, function, value, strict=True, read=lambda out: {label: out})]
+            expected = [Step(label, {label: np.array(VISIBLE_EXPECTED[key])})]
+            print(f"{label} =\n{got[0].arrays[label] if not got[0].error else 'raised ' + error_text(got[0].error)}")
+            verdicts.append(judge_activation(expected, got))
+    return show(Verdict(all(v.passed for v in verdicts),
                          "\n".join(v.message for v in verdicts if not v.passed)))
 
 
@@ -538,7 +542,7 @@ def check_dense_layer(myDenseLayer):
     """myDenseLayer(80, 64): wegt (80, 64), bias (80,)."""
     expected = [Step("myDenseLayer(80, 64)", {"wegt.shape": np.array([80.0, 64.0]), "bias.shape": np.array([80.0]),
                                               "wegt is numeric": np.array(1.0), "bias is numeric": np.array(1.0)})]
-    return _show(judge_dense_layer(expected, trace_dense_layer(myDenseLayer, [(80, 64)])))
+    return show(judge_dense_layer(expected, trace_dense_layer(myDenseLayer, [(80, 64)])))
 
 
 def check_init(my_init, myDenseLayer, shape=(80, 64)):
@@ -553,7 +557,7 @@ def check_init(my_init, myDenseLayer, shape=(80, 64)):
             print(f"{method:>7}: largest |w| {np.abs(w).max():.4f}, variance {w.var():.5f}{target}")
         verdicts.append(judge_init([Step(got[0].label if got else method, meta={
             "method": method, "n_out": shape[0], "n_in": shape[1]})], got))
-    return _show(Verdict(all(v.passed for v in verdicts), "\n".join(v.message for v in verdicts if not v.passed)))
+    return show(Verdict(all(v.passed for v in verdicts), "\n".join(v.message for v in verdicts if not v.passed)))
 
 
 def check_forward(my_forward, myDenseLayer):
@@ -565,28 +569,91 @@ def check_forward(my_forward, myDenseLayer):
         print("a_3 =\n", got[0].arrays["a_3"])
     expected = [Step(got[0].label, {k: np.array(VISIBLE_EXPECTED[k]) for k in ("a_1", "a_2", "a_3")})]
     values = judge_forward(expected, got)
-    large, _, _ = fixed_network(myDenseLayer)
-    for lyr in large:  # exp(-z) of an inline sigmoid, and exp of an unshifted logit, overflow there
+    unstable, _ = _unstable_on_large_weights("my_forward", my_forward, myDenseLayer, FORWARD_FIX, _read_forward)
+    return show(_both(values, unstable))
+
+
+LARGE_NETWORK = "the fixed network with its weights and biases times 1000 and every output logit plus 1000"
+
+
+def large_network(myDenseLayer):
+    """``fixed_network`` with weights and biases times 1000 (exp(-z) of an inline sigmoid, and exp of an
+    unshifted logit, overflow there) and 1000 added to every output logit (softmax does not change; a
+    sigmoid output saturates every class to 1.0)."""
+    large, X, y = fixed_network(myDenseLayer)
+    for lyr in large:
         lyr.wegt, lyr.bias = 1000 * lyr.wegt, 1000 * lyr.bias
-    stable = _call_stable("my_forward on the fixed network with its weights and biases times 1000",
-                          my_forward, large, X, read=_read_forward)
-    unstable = stability_verdict([stable], FORWARD_FIX, LARGE_WEIGHTS)
-    return _show(Verdict(values.passed and not unstable,
-                         "\n".join(v.message for v in (values, unstable) if v and not v.passed)))
+    large[-1].bias = large[-1].bias + 1000
+    return large, X, y
 
 
-def check_loss_predict(my_loss, my_predict, myDenseLayer):
-    """my_loss and my_predict on the fixed network."""
+def _unstable_on_large_weights(name, function, myDenseLayer, fix, read, with_labels=False):
+    """A failing Verdict when ``function`` overflows on ``large_network``, else None; and the Step."""
+    large, X, y = large_network(myDenseLayer)
+    args = (large, X, y) if with_labels else (large, X)
+    stable = _call_stable(f"{name} on {LARGE_NETWORK}", function, *args, read=read)
+    return stability_verdict([stable], fix, LARGE_WEIGHTS), stable
+
+
+def _both(values, unstable):
+    return Verdict(values.passed and not unstable,
+                   "\n".join(v.message for v in (values, unstable) if v and not v.passed))
+
+
+def check_gradients(my_forward, my_backward, myDenseLayer):
+    """``gradcheck.gradient_check`` on a small 5-4-3-3 network (np.random.seed(0), six rows): every dW
+    and db of my_backward against centred differences of the summed loss of your my_forward (so a
+    wrong my_forward fails it too)."""
+    np.random.seed(0)
+    layers = [_layer(myDenseLayer, 4, 5), _layer(myDenseLayer, 3, 4), _layer(myDenseLayer, 3, 3)]
+    for lyr in layers:
+        lyr.wegt, lyr.bias = np.random.randn(*lyr.wegt.shape), np.random.randn(*lyr.bias.shape)
+    X, y = np.random.randn(6, 5), np.eye(3)[np.random.randint(3, size=6)]
+    return gradient_check(my_forward, my_backward, layers, X, y, note=(
+        "\n(The numerical gradients differentiate your my_forward: when its own check fails, fix it first.)"))
+
+
+BACKWARD_CASE = {"sizes": (3, 4, 3, 2), "batch": 2, "seed": 7}
+BACKWARD_EXPECTED = {  # the reference's gradients on BACKWARD_CASE (computed once, kept as numbers)
+    "d_1 dW": [[-0.0165305875, 0.0402898597, -0.0035298248], [-0.0598611347, 0.0985366702, 0.1243978099], [0.0235601408, -0.0390504379, -0.0481831377], [-0.2537491865, 0.3561161673, 0.705669796]],
+    "d_1 db": [0.0427560374, -0.0303086583, 0.0108797776, -0.36918112],
+    "d_2 dW": [[-0.059132097, 0.280137718, 0.2061172076, 0.3754930606], [0.0894468704, -0.0396315531, -0.0246838938, -0.1248513116], [-0.0437503222, 0.1235766403, 0.0899489372, 0.1812685734]],
+    "d_2 db": [0.3538401886, -0.0120697839, 0.1478121669],
+    "d_3 dW": [[-0.499249981, -0.0804814694, 0.1334396947], [0.499249981, 0.0804814694, -0.1334396947]],
+    "d_3 db": [-0.0199922193, 0.0199922193],
+}
+
+
+def check_backward(my_backward, myDenseLayer):
+    """my_backward alone, given the activations (as its hidden tests): a 3-4-3-2 network, two rows,
+    against the reference's gradients."""
+    got = trace_backward(my_backward, myDenseLayer, **BACKWARD_CASE)
+    expected = [Step(got[0].label, {k: np.array(v) for k, v in BACKWARD_EXPECTED.items()},
+                     meta={"batch": BACKWARD_CASE["batch"]})]
+    if not got[0].error:
+        print("d_3 =", *(np.round(got[0].arrays[k], 8) for k in ("d_3 dW", "d_3 db") if k in got[0].arrays))
+    return show(judge_backward(expected, got))
+
+
+def check_loss(my_loss, myDenseLayer):
+    """my_loss on the fixed network: the mean cross-entropy printed in the notebook."""
     layers, X, y = fixed_network(myDenseLayer)
-    got = [_call("my_loss on the fixed network", my_loss, layers, X, y, read=_read_loss),
-           _call("my_predict on the fixed network", my_predict, layers, X, read=_read_labels)]
-    shown = [("loss", lambda a: f"{float(a):.8f}"), ("labels", lambda a: str(a.astype(int)))]
-    for step, (name, show) in zip(got, shown):
-        print(f"{step.label}: {show(step.arrays[name]) if name in step.arrays else 'raised ' + error_text(step.error)}")
-    loss = judge_loss([Step(got[0].label, {"loss": np.array(VISIBLE_EXPECTED["loss"]),
-                                           "loss is a number": np.array(1.0)}, meta={"rows": 2, "classes": 2})],
-                      got[:1])
-    labels = judge_predict([Step(got[1].label, {"labels": np.array(VISIBLE_EXPECTED["labels"], float),
-                                                "labels are integers": np.array(1.0)})], got[1:])
-    return _show(Verdict(loss.passed and labels.passed,
-                         "\n".join(v.message for v in (loss, labels) if not v.passed)))
+    got = [_call("my_loss on the fixed network", my_loss, layers, X, y, read=_read_loss)]
+    print(f"{got[0].label}: " + (f"{float(got[0].arrays['loss']):.8f}" if "loss" in got[0].arrays
+                                 else "raised " + error_text(got[0].error)))
+    values = judge_loss([Step(got[0].label, {"loss": np.array(VISIBLE_EXPECTED["loss"]),
+                                             "loss is a number": np.array(1.0)}, meta={"rows": 2, "classes": 2})], got)
+    unstable, _ = _unstable_on_large_weights("my_loss", my_loss, myDenseLayer, LOSS_FIX, _read_loss, with_labels=True)
+    return show(_both(values, unstable))
+
+
+def check_predict(my_predict, myDenseLayer):
+    """my_predict on the fixed network: the labels printed in the notebook."""
+    layers, X, _ = fixed_network(myDenseLayer)
+    got = [_call("my_predict on the fixed network", my_predict, layers, X, read=_read_labels)]
+    print(f"{got[0].label}: " + (str(got[0].arrays["labels"].astype(int)) if "labels" in got[0].arrays
+                                 else "raised " + error_text(got[0].error)))
+    unstable, large = _unstable_on_large_weights("my_predict", my_predict, myDenseLayer, PREDICT_FIX, _read_labels)
+    expected = [Step(label, {"labels": np.array(VISIBLE_EXPECTED[key], float), "labels are integers": np.array(1.0)})
+                for label, key in ((got[0].label, "labels"), (large.label, "labels, large network"))]
+    return show(_both(judge_predict(expected, got + [large]), unstable))
