@@ -31,7 +31,7 @@ import time
 
 PR_SET_DUMPABLE, PR_SET_CHILD_SUBREAPER = 4, 36
 PRELOAD = ("numpy", "scipy.special", "matplotlib", "matplotlib.pyplot", "sklearn.datasets",
-           "sklearn.model_selection", "sklearn.preprocessing", "tqdm.auto", "ipykernel.kernelapp")
+           "sklearn.model_selection", "sklearn.preprocessing", "tqdm", "ipykernel.kernelapp")
 
 
 TMP_MB, SHM_MB = 512, 64  # the sandbox's private /tmp and /dev/shm: memory, so capped

@@ -3,6 +3,8 @@ import shutil
 import tempfile
 from pathlib import Path
 
+import nbformat
+
 from . import export, notebooks, paths
 from .course import CourseDir
 
@@ -14,6 +16,21 @@ def check_source(assignment):
             if "hidden_test(" not in notebooks.hidden_code(cell.source):
                 raise ValueError(f"{path.name}: test cell {grade_id!r} has no hidden_test(...) "
                                  "between the hidden-test delimiters; the grader could not decide it.")
+
+
+# What ipykernel reports of its language. JupyterLab marks a notebook modified as soon as the kernel
+# starts when its language_info lacks these fields (the version may differ: JupyterLab keeps it).
+LANGUAGE_INFO = {"codemirror_mode": {"name": "ipython", "version": 3}, "file_extension": ".py",
+                 "mimetype": "text/x-python", "name": "python", "nbconvert_exporter": "python",
+                 "pygments_lexer": "ipython3", "version": "3.11"}
+
+
+def _with_language_info(folder):
+    """Give every notebook in ``folder`` the full LANGUAGE_INFO (a fresh notebook opens unmodified)."""
+    for path in sorted(Path(folder).glob("*.ipynb")):
+        nb = notebooks.read(path)
+        nb.metadata["language_info"] = LANGUAGE_INFO
+        nbformat.write(nb, str(path))
 
 
 def release(assignments=None, out_dir=paths.NOTEBOOKS):
@@ -30,5 +47,6 @@ def release(assignments=None, out_dir=paths.NOTEBOOKS):
             if target.exists():
                 shutil.rmtree(target)
             shutil.copytree(released, target)
+            _with_language_info(target)
             written.append(target)
     return written

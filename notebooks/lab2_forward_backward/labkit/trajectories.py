@@ -132,21 +132,27 @@ def animate_paths(surface, paths, frames=40, interval=100, figsize=(8, 4.5), dpi
 
 def slider_panel(draw, surfaces, steps):
     """ipywidgets controls for ``draw(surface_name, log10_learning_rate, gamma, beta1, beta2,
-    log10_epsilon, steps)``, redrawing below them on every change (needs a live notebook)."""
+    log10_epsilon, steps)``, which draws the figure below them, then again on every change (needs a
+    live notebook). Returns (the panel to display, {argument: control}). Sliders sit two to a row with
+    long tracks (about 300 px): a small drag makes a small change."""
     import ipywidgets as widgets
 
     from .optimizers import DEFAULTS
 
+    wide = dict(layout=widgets.Layout(width="48%", min_width="320px"), style={"description_width": "90px"},
+                continuous_update=False)  # redraw when the handle is released, not on every pixel
     controls = dict(
-        surface_name=widgets.Dropdown(options=list(surfaces), value=list(surfaces)[0], description="surface"),
-        log10_learning_rate=widgets.FloatSlider(value=-1.0, min=-4, max=0.5, step=0.1, description="log10 α"),
-        gamma=widgets.FloatSlider(value=DEFAULTS["gamma"], min=0.0, max=0.99, step=0.01, description="γ"),
-        beta1=widgets.FloatSlider(value=DEFAULTS["beta1"], min=0.0, max=0.99, step=0.01, description="β1"),
+        surface_name=widgets.Dropdown(options=list(surfaces), value=list(surfaces)[0], description="surface",
+                                      layout=widgets.Layout(width="48%"), style={"description_width": "90px"}),
+        log10_learning_rate=widgets.FloatSlider(value=-1.0, min=-4, max=0.5, step=0.1, description="log10 α", **wide),
+        gamma=widgets.FloatSlider(value=DEFAULTS["gamma"], min=0.0, max=0.99, step=0.01, description="γ", **wide),
+        beta1=widgets.FloatSlider(value=DEFAULTS["beta1"], min=0.0, max=0.99, step=0.01, description="β1", **wide),
         beta2=widgets.FloatSlider(value=DEFAULTS["beta2"], min=0.5, max=0.9999, step=0.0001, description="β2",
-                                  readout_format=".4f"),
-        log10_epsilon=widgets.FloatSlider(value=-8.0, min=-10, max=0, step=0.5, description="log10 ε"),
-        steps=widgets.IntSlider(value=steps, min=5, max=300, step=5, description="steps"),
+                                  readout_format=".4f", **wide),
+        log10_epsilon=widgets.FloatSlider(value=-8.0, min=-10, max=0, step=0.5, description="log10 ε", **wide),
+        steps=widgets.IntSlider(value=steps, min=5, max=300, step=5, description="steps", **wide),
     )
     rows = list(controls.values())
-    return widgets.VBox([widgets.HBox(rows[:4]), widgets.HBox(rows[4:]),
-                         widgets.interactive_output(draw, controls)]), controls
+    grid = widgets.Box(rows, layout=widgets.Layout(display="flex", flex_flow="row wrap", width="100%"))
+    return widgets.VBox([grid, widgets.interactive_output(draw, controls)],
+                        layout=widgets.Layout(width="100%")), controls
