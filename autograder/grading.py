@@ -215,7 +215,12 @@ def _grade_one(course, student, assignment, group, feedback_dir):
     for row in group:
         row.done = True
     if all(row.status == intake.READY for row in group):
-        course.api.generate_feedback(assignment, student, force=True)
+        made = course.api.generate_feedback(assignment, student, force=True)
+        if not made["success"]:  # the grades stand; the row says why there is no feedback file
+            last = [line for line in (made.get("error") or made.get("log") or "").splitlines() if line.strip()]
+            for row in group:
+                row.notes.append("no feedback HTML: nbgrader generate_feedback failed"
+                                 + (f" ({last[-1].strip()[:200]})" if last else ""))
         _copy_feedback(course, student, assignment, group, feedback_dir)
 
 

@@ -10,6 +10,7 @@ from nbgrader.preprocessors import (AssignLatePenalties, CheckCellMetadata, Clea
                                     GetGrades, IgnorePattern, LimitOutput, SaveAutoGrades)
 from traitlets.config import Config
 
+from .feedback_html import NBGRADER_TEMPLATES, TEMPLATES, FeedbackExporter, FeedbackStyle
 from .preprocessors import AwardExtraCredit, DecideFromTraces
 
 COURSE_ID = "optimizers-course"
@@ -31,5 +32,9 @@ def course_config(root, db_url=None):
         AssignLatePenalties, CheckCellMetadata,
     ]
     c.DecideFromTraces.source_directory = c.AwardExtraCredit.source_directory = str(root / "source")
-    c.GenerateFeedback.preprocessors = [ClearHiddenTests, GetGrades, CSSHTMLHeaderPreprocessor]
+    c.GenerateFeedback.preprocessors = [ClearHiddenTests, GetGrades, CSSHTMLHeaderPreprocessor, FeedbackStyle]
+    c.FeedbackStyle.source_directory = str(root / "source")
+    # Feedback that reads offline and in full: math as MathML, no CDN script, long lines wrapped
+    c.GenerateFeedback.exporter_class = FeedbackExporter
+    c.HTMLExporter.extra_template_basedirs = [str(TEMPLATES), NBGRADER_TEMPLATES]
     return c

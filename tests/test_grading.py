@@ -42,6 +42,22 @@ def test_feedback_names_the_mistake_and_hides_the_hidden_tests(graded):
     assert (feedback / "right" / ASSIGNMENT / f"{ASSIGNMENT}.html").exists()
 
 
+def test_feedback_reads_offline_and_in_full(graded):
+    """Math is MathML (no MathJax from a CDN: nothing is loaded from the network), long lines wrap, and
+    the extra credit is said as such, never as "Score: 1.0 / 0.0"."""
+    import re
+    feedback = graded["csv_path"].with_name("grades_feedback")
+    right = (feedback / "right" / ASSIGNMENT / f"{ASSIGNMENT}.html").read_text()
+    blank = (feedback / "blank" / ASSIGNMENT / f"{ASSIGNMENT}.html").read_text()
+    for html in (right, blank):
+        assert not re.search(r"<script[^>]+src=|<link[^>]+href=[\"']https?:", html), "loads from the network"
+        assert "<math" in html and "$10^{-6}$" not in html
+        assert "white-space: pre-wrap" in html
+        assert "/ 0.0)" not in html
+    assert "Extra credit: 1.0 of 1.0" in right and "Extra credit: 0.0 of 1.0" in blank
+    assert "(Score: 15.0 / 14.0)" in right
+
+
 def test_failure_messages_name_the_array_and_the_index(graded):
     table = {e["student_id"]: e for e in graded["table"] if e["assignment"] == ASSIGNMENT}
     message = table["mistake_adam_beta2_0999"]["failed"]["test_adam"]
