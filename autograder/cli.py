@@ -14,6 +14,8 @@ def main(argv=None):
     release = commands.add_parser("release", help="regenerate notebooks/ from solutions/ with nbgrader")
     release.add_argument("assignments", nargs="*", help="assignment names (default: all)")
     release.add_argument("--out", default=str(paths.NOTEBOOKS), help="release folder (default: notebooks/)")
+    release.add_argument("--zips", default=str(paths.DIST),
+                         help="folder for one zip per lab (notebook, labkit/, data) to upload to an LMS (default: dist/)")
 
     grade = commands.add_parser("grade", help="grade SUBMISSIONS_DIR/<student>/<assignment>/<notebook>.ipynb, "
                                               "or a zip of submissions from an LMS")
@@ -78,8 +80,8 @@ class ProgressBar:
 def _run(args):
     if args.command == "release":
         from .release import release as run_release
-        for target in run_release(args.assignments or None, args.out):
-            print(f"released {target}")
+        for target in run_release(args.assignments or None, args.out, args.zips):
+            print(f"released {target}  (and {Path(args.zips) / target.name}.zip)")
     elif args.command == "grade":
         from .grading import grade as run_grade
         from .report import format_table

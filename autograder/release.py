@@ -1,6 +1,7 @@
 """``release``: regenerate notebooks/ (the student version) from solutions/ with nbgrader."""
 import shutil
 import tempfile
+import zipfile
 from pathlib import Path
 
 import nbformat
@@ -33,8 +34,26 @@ def _with_language_info(folder):
         nbformat.write(nb, str(path))
 
 
-def release(assignments=None, out_dir=paths.NOTEBOOKS):
-    """Write the release of each assignment (default: all) to ``out_dir``/<assignment>/."""
+def write_zip(folder, zip_path):
+    """``zip_path``: the released ``folder`` (notebook, labkit/, data) under one top folder of its name,
+    ready to upload to an LMS or Colab. The same bytes for the same files (sorted, fixed dates);
+    caches and checkpoints left out."""
+    folder = Path(folder)
+    files = sorted(p for p in folder.rglob("*") if p.is_file() and not
+                   {"__pycache__", ".ipynb_checkpoints"} & set(p.relative_to(folder).parts))
+    Path(zip_path).parent.mkdir(parents=True, exist_ok=True)
+    with zipfile.ZipFile(zip_path, "w", zipfile.ZIP_DEFLATED) as archive:
+        for path in files:
+            info = zipfile.ZipInfo(f"{folder.name}/{path.relative_to(folder).as_posix()}", (1980, 1, 1, 0, 0, 0))
+            info.external_attr = 0o644 << 16
+            info.compress_type = zipfile.ZIP_DEFLATED
+            archive.writestr(info, path.read_bytes())
+    return Path(zip_path)
+
+
+def release(assignments=None, out_dir=paths.NOTEBOOKS, zip_dir=paths.DIST):
+    """Write the release of each assignment (default: all) to ``out_dir``/<assignment>/, and the same
+    as ``zip_dir``/<assignment>.zip (``write_zip``; None: no zips). Returns the folders written."""
     out_dir = Path(out_dir)
     export.write_module()  # labkit/dnn.py from Lab 2's solution, before it is shipped
     written = []
@@ -48,5 +67,7 @@ def release(assignments=None, out_dir=paths.NOTEBOOKS):
                 shutil.rmtree(target)
             shutil.copytree(released, target)
             _with_language_info(target)
+            if zip_dir is not None:
+                write_zip(target, Path(zip_dir) / f"{assignment}.zip")
             written.append(target)
     return written

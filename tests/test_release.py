@@ -4,9 +4,12 @@ import filecmp
 
 import papermill
 import pytest
+from nbclient import NotebookClient
+from nbclient.exceptions import CellExecutionError
 
 from autograder import export, notebooks, paths
 from autograder.release import release
+from autograder.release import write_zip as release_zip
 
 ASSIGNMENTS = paths.assignments()
 
@@ -33,14 +36,77 @@ def _solution_lines(nb):
     return lines
 
 
-def test_release_is_up_to_date(tmp_path):
-    release(out_dir=tmp_path)
-    stale = _differences(tmp_path, paths.NOTEBOOKS)
+@pytest.fixture(scope="module")
+def released(tmp_path_factory):
+    """A fresh release (folders and zips) in a temporary folder: (folders root, zips root)."""
+    root = tmp_path_factory.mktemp("release")
+    release(out_dir=root / "notebooks", zip_dir=root / "dist")
+    return root / "notebooks", root / "dist"
+
+
+def test_release_is_up_to_date(released):
+    stale = _differences(released[0], paths.NOTEBOOKS)
     assert not stale, f"notebooks/ is stale, run `python -m autograder release`: {stale}"
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_each_lab_has_a_zip_with_its_whole_folder(released, assignment):
+    """One zip per lab, its release folder under one top folder; the same bytes when made again."""
+    import zipfile
+    folders, zips = released
+    with zipfile.ZipFile(zips / f"{assignment}.zip") as archive:
+        names = sorted(archive.namelist())
+        assert names == sorted(f"{assignment}/{p.relative_to(folders / assignment).as_posix()}"
+                               for p in (folders / assignment).rglob("*") if p.is_file()
+                               and "__pycache__" not in p.parts)
+        assert f"{assignment}/{assignment}.ipynb" in names and f"{assignment}/labkit/checks.py" in names
+    again = release_zip(folders / assignment, zips / "again.zip")
+    assert again.read_bytes() == (zips / f"{assignment}.zip").read_bytes()
+
+
+def test_a_lab_unzipped_anywhere_runs(released, tmp_path):
+    """What a student does with the zip from an LMS: unzip it, open the notebook, run it."""
+    import zipfile
+    with zipfile.ZipFile(released[1] / "lab3_optimizers.zip") as archive:
+        archive.extractall(tmp_path)
+    folder = tmp_path / "lab3_optimizers"
+    nb = notebooks.read(folder / "lab3_optimizers.ipynb")
+    setup = [c for c in nb.cells if c.cell_type == "code"][:4]  # labkit, the data, the network
+    nb.cells = setup
+    NotebookClient(nb, timeout=120, kernel_name="python3", resources={"metadata": {"path": str(folder)}}).execute()
+    assert "loss before training" in "".join(o.get("text", "") for c in nb.cells for o in c.outputs)
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_a_notebook_opened_alone_says_in_two_lines_what_to_do(tmp_path, assignment):
+    """Uploaded to Colab or downloaded without labkit/: the cell that needs labkit says what to do, in two
+    lines (no traceback), and Run All stops there."""
+    import shutil
+    shutil.copy(paths.NOTEBOOKS / assignment / f"{assignment}.ipynb", tmp_path)
+    nb = notebooks.read(tmp_path / f"{assignment}.ipynb")
+    client = NotebookClient(nb, timeout=120, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}})
+    with pytest.raises(CellExecutionError):
+        client.execute()
+    outputs = [o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])]
+    errors = [o for o in outputs if o.output_type == "error"]
+    assert len(errors) == 1 and errors[0].ename == "LabkitMissing", errors
+    lines = errors[0].traceback
+    assert len(lines) == 2, lines
+    assert f"unzip {assignment}.zip" in lines[0] and f"!unzip -oq {assignment}.zip" in lines[1]
+    assert f"%cd {assignment}" in lines[1]
+    assert not [o for o in outputs if o.output_type == "stream" and o.name == "stderr"], outputs
 
 
 def test_the_given_network_code_is_exported_from_lab2():
     assert export.TARGET.read_text() == export.module_text(), "run `python -m autograder release`"
+
+
+def test_a_fresh_notebook_opens_unmodified():
+    """JupyterLab marks a notebook modified when the kernel's language_info adds fields to it."""
+    for assignment in ASSIGNMENTS:
+        info = notebooks.read(paths.NOTEBOOKS / assignment / f"{assignment}.ipynb").metadata.language_info
+        assert {"codemirror_mode", "file_extension", "mimetype", "name", "nbconvert_exporter",
+                "pygments_lexer", "version"} <= set(info), (assignment, info)
 
 
 def test_every_lab_is_released():
