@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 # JupyterLab refuses to start as root (a container, a server shell) unless told so
 ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
-.PHONY: demo test lab solutions release benchmark comparison clean sandbox postgres
+.PHONY: demo test lab solutions release benchmark comparison clean sandbox postgres browser
 
 $(VENV)/installed: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -22,10 +22,14 @@ postgres:  ## PostgreSQL (Debian's package), for the test of a shared gradebook 
 	  || (apt-get update -qq && apt-get install -y -qq postgresql >/dev/null) \
 	  || echo "WARNING: could not install postgresql: the PostgreSQL gradebook test will be skipped"
 
+browser:  ## Debian's chromium, driven by playwright (from requirements.txt) in the browser tests
+	@test -x /usr/bin/chromium || (apt-get update -qq && apt-get install -y -qq chromium >/dev/null) \
+	  || echo "WARNING: could not install chromium: the browser tests will be skipped (failed under CI=true)"
+
 demo: $(VENV)/installed sandbox  ## release the lab, grade four sample submissions, print the scores
 	$(PY) -m autograder demo
 
-test: $(VENV)/installed sandbox postgres  ## run the tests (real notebooks, real nbgrader)
+test: $(VENV)/installed sandbox postgres browser  ## run the tests (real notebooks, real nbgrader, a real browser)
 	$(PY) -m pytest
 
 lab: $(VENV)/installed  ## JupyterLab on the student notebooks

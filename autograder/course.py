@@ -3,6 +3,7 @@ import functools
 import json
 import logging
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -13,7 +14,7 @@ from pathlib import Path
 
 from . import paths
 from .fork_server import sandboxed
-from .nbgrader_config import course_config
+from .nbgrader_config import COURSE_ID, course_config
 from .warm_kernels import WarmKernelManager, server_for
 
 
@@ -86,7 +87,21 @@ class CourseDir:
             "root": str(self.root), "hidden": list(self.hidden), "sandbox": limits.sandbox,
             "memory_mb": limits.memory_mb, "seconds": limits.notebook_seconds}
         self._install_kernel()
+        self._write_formgrader_config()
         self._api = None
+
+    def _write_formgrader_config(self):
+        """nbgrader_config.py in the course directory: ``jupyter lab`` started there shows nbgrader's
+        formgrader on this gradebook. A database URL's password is left out of the file."""
+        db_url = self.config.CourseDirectory.db_url
+        shown = re.sub(r"(//[^:/@]+):[^@]*@", r"\1@", db_url)
+        text = ("# Written by the course kit: `jupyter lab` started in this folder shows nbgrader's formgrader\n"
+                "c = get_config()  # noqa: F821\n"
+                f"c.CourseDirectory.root = {str(self.root)!r}\n"
+                f"c.CourseDirectory.course_id = {COURSE_ID!r}\n"
+                f"c.CourseDirectory.db_url = {shown!r}"
+                + ("  # add the password (or use ~/.pgpass)\n" if shown != db_url else "\n"))
+        _write_atomically(self.root / "nbgrader_config.py", text)
 
     def _install_kernel(self):
         """The graded kernel's kernelspec: what a forked kernel runs (warm_kernels does the forking)."""

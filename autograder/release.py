@@ -1,4 +1,5 @@
 """``release``: regenerate notebooks/ (the student version) from solutions/ with nbgrader."""
+import platform
 import shutil
 import tempfile
 import zipfile
@@ -19,11 +20,12 @@ def check_source(assignment):
                                  "between the hidden-test delimiters; the grader could not decide it.")
 
 
-# What ipykernel reports of its language. JupyterLab marks a notebook modified as soon as the kernel
-# starts when its language_info lacks these fields (the version may differ: JupyterLab keeps it).
+# What ipykernel reports of its language, with this Python's version. JupyterLab writes what the kernel
+# reports into the notebook as it starts, and marks the notebook modified when anything differs: a
+# notebook released here opens unmodified in the kit's environment (another Python version marks it).
 LANGUAGE_INFO = {"codemirror_mode": {"name": "ipython", "version": 3}, "file_extension": ".py",
                  "mimetype": "text/x-python", "name": "python", "nbconvert_exporter": "python",
-                 "pygments_lexer": "ipython3", "version": "3.11"}
+                 "pygments_lexer": "ipython3", "version": platform.python_version()}
 
 
 def _with_language_info(folder):
