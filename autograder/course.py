@@ -3,17 +3,18 @@ import functools
 import json
 import logging
 import os
-import re
 import shutil
 import subprocess
 import sys
+import tempfile
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
+from sqlalchemy.engine import make_url  # nbgrader's own URL parser: every place a password can sit
 
 from . import paths
-from .fork_server import sandboxed
+from .fork_server import SandboxError, sandboxed
 from .nbgrader_config import COURSE_ID, course_config
 from .warm_kernels import WarmKernelManager, server_for
 
@@ -35,18 +36,25 @@ class Limits:
 
 
 @functools.lru_cache(maxsize=None)
-def sandbox_problem():
-    """None when bubblewrap can sandbox a process here (tried with the grader's own flags), else why not."""
+def sandbox_problem(never=()):
+    """None when bubblewrap can sandbox a kernel here (tried with the grader's own allow-list and flags),
+    else why not. ``never``: folders student code must not see (a Python installation that holds one
+    of them cannot be shown to a kernel)."""
     if shutil.which("bwrap") is None:
         return "bubblewrap is not installed (`apt-get install bubblewrap`, or `make sandbox`)"
     try:
-        tried = subprocess.run(sandboxed(["true"], hidden=[], writable=[], readable=[], here="/"),
-                               capture_output=True, text=True, timeout=30)
+        with tempfile.TemporaryDirectory(prefix="optkit-sandbox-probe-") as here:
+            tried = subprocess.run(sandboxed([sys.executable, "-c", "import numpy, ipykernel"], writable=[],
+                                             readable=[], here=here, never=never),
+                                   capture_output=True, text=True, timeout=60)
+    except SandboxError as exc:
+        return str(exc)
     except (OSError, subprocess.TimeoutExpired) as exc:
         return f"bubblewrap could not be run: {exc}"
     if tried.returncode != 0:
         why = (tried.stderr.strip().splitlines() or ["no message"])[-1]
-        return f"bubblewrap is installed but cannot make a sandbox here ({why}); user namespaces may be off"
+        return (f"bubblewrap is installed but cannot make a sandbox here ({why}); user namespaces may be off, "
+                "or the Python installation needs a folder outside the sandbox's allow-list")
     return None
 
 
@@ -94,7 +102,9 @@ class CourseDir:
         """nbgrader_config.py in the course directory: ``jupyter lab`` started there shows nbgrader's
         formgrader on this gradebook. A database URL's password is left out of the file."""
         db_url = self.config.CourseDirectory.db_url
-        shown = re.sub(r"(//[^:/@]+):[^@]*@", r"\1@", db_url)
+        url = make_url(db_url)
+        clean = url._replace(password=None).difference_update_query(["password"])
+        shown = clean.render_as_string(hide_password=False) if clean != url else db_url
         text = ("# Written by the course kit: `jupyter lab` started in this folder shows nbgrader's formgrader\n"
                 "c = get_config()  # noqa: F821\n"
                 f"c.CourseDirectory.root = {str(self.root)!r}\n"

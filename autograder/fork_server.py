@@ -35,34 +35,79 @@ PRELOAD = ("numpy", "scipy.special", "matplotlib", "matplotlib.pyplot", "sklearn
 
 
 TMP_MB, SHM_MB = 512, 64  # the sandbox's private /tmp and /dev/shm: memory, so capped
+SANDBOX_UID = SANDBOX_GID = 1000   # the kernel's user in its own user namespace: no privileges
+# What a kernel reads of the system: shared libraries, programs (a `!ls` in a cell), fonts, time zones,
+# and the few /etc files the dynamic loader and Python read. Top-level folders that are links
+# (Debian's merged /usr: /lib -> usr/lib) are made the same links.
+SYSTEM_PATHS = ("/usr/lib", "/usr/lib64", "/usr/lib32", "/usr/libx32", "/usr/bin", "/usr/share/fonts",
+                "/usr/share/zoneinfo", "/etc/ld.so.cache", "/etc/ld.so.conf", "/etc/ld.so.conf.d",
+                "/etc/localtime", "/etc/timezone", "/etc/mime.types", "/etc/fonts")
+TOP_LEVEL = ("/bin", "/sbin", "/lib", "/lib64", "/lib32", "/libx32")
 
 
-def sandboxed(command, hidden, writable, readable, here):
-    """``command`` wrapped in bubblewrap: the whole file system read-only, each ``hidden`` folder
-    replaced by an empty read-only one, the folder ``here`` (its working folder) visible read-only,
-    the ``writable`` folders writable, a private /tmp as HOME (TMP_MB at most) and /dev/shm (SHM_MB),
-    no network, its own process and IPC namespaces, no capabilities (not even when the grader runs
-    as root)."""
-    wrap = ["bwrap", "--ro-bind", "/", "/", "--dev", "/dev", "--size", str(SHM_MB << 20), "--tmpfs", "/dev/shm",
-            "--proc", "/proc", "--size", str(TMP_MB << 20), "--tmpfs", "/tmp",
-            "--unshare-all", "--die-with-parent", "--new-session", "--unsetenv", "JPY_PARENT_PID",
-            "--setenv", "HOME", "/tmp", "--setenv", "MPLCONFIGDIR", "/tmp"]
-    hidden = sorted({h.rstrip("/") or "/" for h in hidden})
-    hidden = [h for h in hidden if not any(h.startswith(o + "/") for o in hidden)]  # the outermost ones
-    if os.geteuid() == 0:   # bubblewrap keeps root's capabilities: one umount would undo the hiding
-        wrap += ["--cap-drop", "ALL"]
-    for folder in hidden:
-        wrap += ["--tmpfs", folder]
-    python_home = os.path.dirname(os.path.dirname(sys.executable))  # a venv inside a hidden folder
-    if any(python_home.startswith(folder.rstrip("/") + "/") for folder in hidden):
-        wrap += ["--ro-bind", python_home, python_home]
+class SandboxError(RuntimeError):
+    """The allow-list cannot be built: a path the kernel needs would show what it must not see."""
+
+
+def environment_paths():
+    """The Python installation a kernel needs, read-only: this interpreter's prefixes (a venv and the
+    Python it was made from, which may sit in a home folder, as pyenv's does) and the sys.path entries
+    that are part of an installation (site-packages, zips); never the current folder or a project's
+    own folder put on sys.path."""
+    prefixes = {os.path.realpath(p) for p in (sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix)}
+    found = set(prefixes)
+    for entry in sys.path:
+        real = os.path.realpath(entry) if entry else ""
+        if not real or not os.path.exists(real):
+            continue
+        inside = any(real == p or real.startswith(p.rstrip("/") + "/") for p in prefixes)
+        if inside or os.path.basename(real) in ("site-packages", "dist-packages") or os.path.isfile(real):
+            found.add(real)
+    return sorted(p for p in found if not any(p.startswith(o.rstrip("/") + "/") for o in found if o != p))
+
+
+def sandboxed(command, writable, readable, here, never=()):
+    """``command`` wrapped in bubblewrap, seeing only what a kernel needs (an allow-list): the Python
+    installation (``environment_paths``) and ``SYSTEM_PATHS``, read-only; the folder ``here`` (its
+    working folder) and the ``readable`` paths read-only; the ``writable`` folders; a private /tmp as
+    HOME (TMP_MB at most) and /dev/shm (SHM_MB). Nothing else exists for it: no home folders, no other
+    course or project folders, no /srv, /mnt, /media, /var, /opt beyond the environment.
+
+    It runs as an unprivileged user (SANDBOX_UID) in its own user, process, IPC, network (none) and
+    other namespaces, with no capabilities, from a clean environment (PATH, HOME, LANG, USER,
+    MPLCONFIGDIR: nothing of the grader's, no password or token).
+
+    Raises SandboxError when a path to mount would show one of the ``never`` folders (the course
+    directory, the kit, the original submissions): say where the Python installation is instead.
+    """
+    environment = environment_paths()
+    for path in environment:
+        for folder in never:
+            folder = os.path.realpath(folder)
+            if folder == path or folder.startswith(path.rstrip("/") + "/"):
+                raise SandboxError(f"the Python installation at {path} holds {folder}, which student code must "
+                                   "not see: grade with a Python (venv) installed outside it")
+    bin_dir = os.path.dirname(sys.executable)
+    wrap = ["bwrap", "--unshare-all", "--unshare-user", "--uid", str(SANDBOX_UID), "--gid", str(SANDBOX_GID),
+            "--die-with-parent", "--new-session", "--cap-drop", "ALL", "--clearenv",
+            "--setenv", "PATH", f"{bin_dir}:/usr/bin:/bin", "--setenv", "HOME", "/tmp",
+            "--setenv", "LANG", "C.UTF-8", "--setenv", "USER", "student", "--setenv", "LOGNAME", "student",
+            "--setenv", "MPLCONFIGDIR", "/tmp",
+            "--dev", "/dev", "--proc", "/proc", "--size", str(SHM_MB << 20), "--tmpfs", "/dev/shm",
+            "--size", str(TMP_MB << 20), "--tmpfs", "/tmp"]
+    for top in TOP_LEVEL:
+        if os.path.islink(top):
+            wrap += ["--symlink", os.readlink(top), top]
+        elif os.path.isdir(top):
+            wrap += ["--ro-bind", top, top]
+    for path in [*SYSTEM_PATHS, *environment]:
+        if os.path.exists(path):
+            wrap += ["--ro-bind", path, path]
     wrap += ["--ro-bind", here, here]
     for folder in writable:
         wrap += ["--bind", folder, folder]
     for path in readable:
         wrap += ["--ro-bind", path, path]
-    for folder in hidden:  # empty and read-only (the mounts above are made inside them first)
-        wrap += ["--remount-ro", folder]
     return wrap + ["--chdir", here, "--"] + command
 
 

@@ -8,7 +8,8 @@ from pathlib import Path
 import nbformat
 
 from . import intake, lms, notebooks, paths, report
-from .course import CourseDir, Limits, sandbox_available, sandbox_problem
+from .bounded_execute import TRUNCATED_KEY, human
+from .course import CourseDir, Limits, sandbox_problem
 from .journal import Journal, grader_fingerprint, submission_fingerprint
 from .restore import reconcile
 
@@ -48,12 +49,16 @@ def failure_verdict(result, seconds, limits):
 
 
 def run_notes(autograded_path, limits):
-    """Notes on what happened in a graded notebook: interrupted cells, memory errors."""
+    """Notes on what happened in a graded notebook: interrupted cells, memory errors, output cut."""
     if not autograded_path.exists():
         return []
-    names = [out.get("ename") for cell in notebooks.read(autograded_path).cells
-             for out in cell.get("outputs", []) if out.get("output_type") == "error"]
+    cells = notebooks.read(autograded_path).cells
+    names = [out.get("ename") for cell in cells for out in cell.get("outputs", []) if out.get("output_type") == "error"]
     notes = []
+    cut = [cell.metadata[TRUNCATED_KEY] for cell in cells if TRUNCATED_KEY in cell.get("metadata", {})]
+    if cut:
+        notes.append(f"output truncated: {human(sum(c['printed'] for c in cut))} printed, "
+                     f"{human(sum(c['kept'] for c in cut))} kept ({len(cut)} cell(s))")
     if "KeyboardInterrupt" in names or "CellTimeoutError" in names:
         notes.append(f"a cell ran for more than {limits.cell_seconds:g} s and was interrupted")
     if "MemoryError" in names:
@@ -104,8 +109,9 @@ def grade(submissions_dir, csv_path, course_dir=None, db_url=None, feedback_dir=
         _write(course, [intake.Submission("", "", "", status="error", notes=[str(exc)])], sources, csv_path)
         raise
     try:
-        if limits.sandbox and not sandbox_available():
-            raise RuntimeError(f"no sandbox: {sandbox_problem()}. To grade without isolation, with student code "
+        problem = limits.sandbox and sandbox_problem(tuple(str(p) for p in (course.root, paths.REPO, *hidden)))
+        if problem:
+            raise RuntimeError(f"no sandbox: {problem}. To grade without isolation, with student code "
                                "running with your permissions, pass --no-sandbox")
         _grade_ready(course, rows, sources, feedback_dir, regrade, workers, log, progress)
     except BaseException as exc:

@@ -6,10 +6,11 @@ our ``DecideFromTraces`` preprocessor between Execute and SaveAutoGrades, and hi
 from the feedback. (Deleted cells are put back before nbgrader runs: ``autograder.restore``.)
 """
 from nbconvert.preprocessors import ClearMetadataPreprocessor, CSSHTMLHeaderPreprocessor
-from nbgrader.preprocessors import (AssignLatePenalties, CheckCellMetadata, ClearHiddenTests, Execute,
-                                    GetGrades, IgnorePattern, LimitOutput, SaveAutoGrades)
+from nbgrader.preprocessors import (AssignLatePenalties, CheckCellMetadata, ClearHiddenTests, GetGrades,
+                                    IgnorePattern, LimitOutput, SaveAutoGrades)
 from traitlets.config import Config
 
+from .bounded_execute import BoundedExecute
 from .feedback_html import NBGRADER_TEMPLATES, TEMPLATES, FeedbackExporter, FeedbackStyle
 from .preprocessors import AwardExtraCredit, DecideFromTraces
 
@@ -25,7 +26,8 @@ def course_config(root, db_url=None):
     c.CourseDirectory.db_url = db_url or f"sqlite:///{root}/gradebook.db?timeout=60"
     c.OverwriteCells.add_missing_cells = False  # autograder.restore does it (nbgrader 0.9.6 can fail)
     c.Autograde.autograde_preprocessors = [
-        Execute, IgnorePattern, ClearMetadataPreprocessor, LimitOutput,
+        BoundedExecute,  # nbgrader's Execute, with what a kernel sends kept within a fixed budget
+        IgnorePattern, ClearMetadataPreprocessor, LimitOutput,
         DecideFromTraces,  # the verdicts, decided here and not in the student's kernel
         SaveAutoGrades,
         AwardExtraCredit,  # extra-credit tests: their points on top of the total

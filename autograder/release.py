@@ -28,10 +28,15 @@ LANGUAGE_INFO = {"codemirror_mode": {"name": "ipython", "version": 3}, "file_ext
                  "pygments_lexer": "ipython3", "version": platform.python_version()}
 
 
-def _with_language_info(folder):
-    """Give every notebook in ``folder`` the full LANGUAGE_INFO (a fresh notebook opens unmodified)."""
+KERNELSPEC = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}  # ipykernel's own
+
+
+def _with_kernel_metadata(folder):
+    """Give every notebook in ``folder`` ipykernel's KERNELSPEC and LANGUAGE_INFO, as JupyterLab writes
+    them when the kernel starts: a fresh notebook opens unmodified."""
     for path in sorted(Path(folder).glob("*.ipynb")):
         nb = notebooks.read(path)
+        nb.metadata["kernelspec"] = KERNELSPEC
         nb.metadata["language_info"] = LANGUAGE_INFO
         nbformat.write(nb, str(path))
 
@@ -68,7 +73,7 @@ def release(assignments=None, out_dir=paths.NOTEBOOKS, zip_dir=paths.DIST):
             if target.exists():
                 shutil.rmtree(target)
             shutil.copytree(released, target)
-            _with_language_info(target)
+            _with_kernel_metadata(target)
             if zip_dir is not None:
                 write_zip(target, Path(zip_dir) / f"{assignment}.zip")
             written.append(target)

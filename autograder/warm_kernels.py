@@ -47,7 +47,7 @@ class ServerGone(RuntimeError):
 
 class ForkServer:
     """The grader's end of one ``fork_server.py`` process; ``spec``: root (the course directory),
-    hidden (more folders to hide), sandbox, memory_mb, seconds."""
+    hidden (more folders the kernel must never see), sandbox, memory_mb, seconds."""
 
     def __init__(self, spec):
         self.spec = spec
@@ -68,9 +68,9 @@ class ForkServer:
                 "--seconds", str(self.spec["seconds"]), "--ipc-dir", str(self.ipc_dir)]
         if not self.spec["sandbox"]:
             return argv
-        hidden = [self.spec["root"], str(paths.REPO), *self.spec["hidden"], jupyter_runtime_dir()]
-        return sandboxed(argv + ["--sandboxed"], hidden, writable=[str(self.ipc_dir)],
-                         readable=[str(SERVER_SCRIPT)], here=str(self.slot))
+        never = [self.spec["root"], str(paths.REPO), *self.spec["hidden"], jupyter_runtime_dir()]
+        return sandboxed(argv + ["--sandboxed"], writable=[str(self.ipc_dir)], readable=[str(SERVER_SCRIPT)],
+                         here=str(self.slot), never=never)
 
     def _wait_until_ready(self):
         try:

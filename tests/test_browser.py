@@ -45,7 +45,7 @@ def lab(tmp_path_factory):
     cell rendered)."""
     playwright_or_skip()
     root = tmp_path_factory.mktemp("jupyterlab")
-    for assignment in (LAB, "demo_optimizers"):
+    for assignment in paths.assignments():
         shutil.copytree(paths.NOTEBOOKS / assignment, root / assignment)
     shutil.copytree(paths.NOTEBOOKS / LAB, root / "filled")
     release = notebooks.read(root / LAB / f"{LAB}.ipynb")
@@ -168,6 +168,15 @@ def test_student_blank_then_filled_then_reopened_then_validated(lab):
 
         filled_validation = _validate(page, "student-6-validate-filled")
         assert "Success! Your notebook passes all the tests." in filled_validation, filled_validation
+
+
+def test_every_released_notebook_opens_unmodified(lab):
+    """JupyterLab writes the kernel's kernelspec and language_info into a notebook as it opens it: the
+    release carries ipykernel's own, so nothing changes and no notebook shows as modified."""
+    with browser_page(ARTIFACTS, "every-notebook") as page:
+        for assignment in paths.assignments():
+            _open(page, lab, f"{assignment}/{assignment}.ipynb")
+            assert not _dirty(page), f"{assignment} opens marked modified"
 
 
 def test_lecturer_demo_sliders_redraw_and_the_animation_plays(lab):

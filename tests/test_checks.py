@@ -435,3 +435,30 @@ def test_a_classic_mistake_fails_with_the_hint_that_names_it(labs, assignment, n
         main, *more = (phrases,) if isinstance(phrases, str) else phrases
         assert main in first_failure(decided[test][1]), (test, decided[test][1])
         assert all(phrase in decided[test][1] for phrase in more), (test, decided[test][1])
+
+
+def test_an_unwritten_extra_credit_passes_its_cell_but_a_broken_one_fails(ref):
+    """The extra credit's cell: a branch never written (NotImplementedError, or the unknown solver's
+    ValueError) is 'not attempted' and does not fail; a written branch that raises (a broadcasting
+    ValueError) fails like any wrong answer."""
+    def answer(nesterov):
+        def my_optimizer(lyr, opt, W_grad, B_grad, solver='sgd', learning_rate=0.01, iter=1):
+            if solver == 'nesterov':
+                return nesterov(lyr, opt, W_grad, B_grad, learning_rate)
+            return ref["my_optimizer"](lyr, opt, W_grad, B_grad, solver, learning_rate, iter)
+        return my_optimizer
+
+    def unknown(*args):
+        raise ValueError("unknown solver 'nesterov': use 'sgd', 'momentum', 'adagrad', 'rmsprop' or 'adam'")
+
+    def stub(*args):
+        raise NotImplementedError()
+
+    def broadcasting(lyr, opt, W_grad, B_grad, learning_rate):
+        opt.W_dt = 0.9 * opt.W_dt + learning_rate * W_grad.T  # (3, 2) against (2, 3): numpy's ValueError
+
+    args = (ref["myOptParam"], ref["myDenseLayer"])
+    for unwritten in (unknown, stub):
+        assert not checks.self_check_nesterov(answer(unwritten), *args).passed  # said, not raised
+    with pytest.raises(checks.CheckFailed, match="broadcast"):
+        checks.self_check_nesterov(answer(broadcasting), *args)

@@ -58,3 +58,23 @@ def test_the_score_table_keeps_its_columns_when_a_score_holds_extra_credit():
     lines = format_table(table).splitlines()
     assert "15 / 14 (incl. 1 extra credit)" in lines[1] and "0 / 14" in lines[2]
     assert len({line.index("graded") for line in lines[1:]} | {lines[0].index("status")}) == 1
+
+
+@pytest.mark.parametrize("db_url", ["postgresql://ta:s3cret@127.0.0.1:5432/course", "postgresql://:s3cret@127.0.0.1/db",
+                                    "postgresql+psycopg://ta@127.0.0.1/db?password=s3cret&sslmode=disable"])
+def test_the_formgrader_config_never_holds_a_password(tmp_path, db_url):
+    """The course directory's nbgrader_config.py (for the formgrader) names the database, never its password."""
+    from autograder.course import CourseDir
+    CourseDir(tmp_path, db_url=db_url)
+    text = (tmp_path / "nbgrader_config.py").read_text()
+    assert "s3cret" not in text and "127.0.0.1" in text and "add the password" in text, text
+    assert f"c.CourseDirectory.root = {str(tmp_path.resolve())!r}" in text
+
+
+def test_no_sandbox_where_the_python_installation_would_show_the_course():
+    """A course directory inside the venv (or a Python installed inside the course directory): the
+    allow-list would show it to every kernel, so grading refuses, saying why."""
+    import sys
+    from autograder.course import sandbox_problem
+    problem = sandbox_problem((f"{sys.prefix}/course",))
+    assert problem and "must not see" in problem and sys.prefix in problem, problem

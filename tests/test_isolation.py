@@ -2,13 +2,16 @@
 (gradebook, other students' work) or the original submissions, cannot write anything that outlives
 its run, and has no network."""
 import json
+import os
 import socket
+from pathlib import Path
 
 import pytest
 
 import catalogue
 from autograder import notebooks, paths
 from autograder.grading import grade
+from jupyter_core.paths import jupyter_runtime_dir
 
 pytestmark = pytest.mark.skipif(not catalogue.SANDBOX, reason="bubblewrap is not installed (`make sandbox`)")
 
@@ -125,3 +128,88 @@ def test_nothing_passes_from_one_student_to_the_next(tmp_path, release_nb, solut
     traces = json.loads(printed.split("TRACES ")[1].splitlines()[0])
     assert traces["tmp"] is False and traces["shm"] is False and traces["daemon"] is False, traces
     assert traces["server memory"] == "PermissionError" and traces["server environment"] == "PermissionError", traces
+
+
+LIST_EVERYTHING = '''
+import base64, gzip, json, os
+def _walk(files_too=True):
+    seen = []
+    for top, dirs, files in os.walk("/", onerror=lambda e: None):
+        if top in ("/proc", "/dev") or top.startswith(("/proc/", "/dev/")):
+            dirs[:] = []
+            continue
+        seen.append(top)
+        if files_too or top.count("/") <= 2:  # a file sits in a folder listed: folders tell where it is
+            seen += [os.path.join(top, f) for f in files if os.access(os.path.join(top, f), os.R_OK)]
+    return seen
+def _steal():  # any notebook holding this lab's solutions, anywhere: the thief's answer
+    for path in _walk():
+        if path.endswith(".ipynb"):
+            try:
+                text = open(path, encoding="utf-8", errors="ignore").read()
+                mine = path.startswith(os.getcwd() + "/")  # this very notebook quotes the words it looks for
+                if "BEGIN SOLUTION" in text and "def my_optimizer" in text and not mine:
+                    return path
+            except OSError:
+                pass
+seen = _walk(files_too=False)
+report = {"uid": os.getuid(), "environ": sorted(os.environ), "values": list(os.environ.values()),
+          "stolen": _steal(), "count": len(seen)}
+print("ALLOWLIST " + json.dumps(report))
+print("PATHS " + base64.b64encode(gzip.compress("\\n".join(seen).encode())).decode())
+'''
+
+
+def _allowed(path, roots):
+    """``path`` lies in one of ``roots``, or is a folder on the way to one (bubblewrap makes those)."""
+    return any(path == r or path.startswith(r.rstrip("/") + "/") or r.startswith(path.rstrip("/") + "/")
+               for r in roots)
+
+
+def test_the_kernel_sees_only_its_allow_list_and_no_secret(tmp_path, release_nb, solution_nb, monkeypatch):
+    """A hostile notebook lists every readable file it can reach from /, looks for any copy of the
+    solutions (one in a fake home folder, one in a folder the grader knows nothing about) and prints its
+    environment: everything it sees lies within the allow-list, it finds no solution, it runs as an
+    unprivileged user, and the grader's secrets are not in its environment."""
+    import base64
+    import gzip
+    import shutil
+
+    from autograder import fork_server
+    from autograder.warm_kernels import SERVER_SCRIPT
+    home, elsewhere = tmp_path / "home" / "ta" / "old-course", tmp_path / "somewhere-else"
+    for folder in (home, elsewhere):
+        folder.mkdir(parents=True)
+        shutil.copy(paths.SOLUTIONS / "lab3_optimizers" / "lab3_optimizers.ipynb", folder)
+    monkeypatch.setenv("PGPASSWORD", "hunter2-secret")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "token-secret")
+    originals, course = tmp_path / "submitted", tmp_path / "course"
+    catalogue.answers("lab3_optimizers", extra={"my_optimizer": LIST_EVERYTHING})(
+        originals / "lister", release_nb, solution_nb)
+    table = grade(originals, tmp_path / "grades.csv", course_dir=course, limits=catalogue.LIMITS, log=lambda m: None)
+    assert [e["score"] for e in table] == [15]
+    graded = notebooks.read(course / "autograded" / "lister" / "lab3_optimizers" / "lab3_optimizers.ipynb")
+    printed = "".join(o.get("text", "") for c in graded.cells for o in c.get("outputs", []))
+    report = json.loads(printed.split("ALLOWLIST ")[1].splitlines()[0])
+    seen = gzip.decompress(base64.b64decode(printed.split("PATHS ")[1].splitlines()[0])).decode().splitlines()
+
+    assert report["stolen"] is None, report
+    assert report["uid"] != 0, report
+    assert "PGPASSWORD" not in report["environ"] and "AWS_SECRET_ACCESS_KEY" not in report["environ"], report
+    assert not [v for v in report["values"] if "secret" in v], report
+    assert set(report["environ"]) <= {"PATH", "HOME", "LANG", "USER", "LOGNAME", "MPLCONFIGDIR", "MPLBACKEND", "PWD",
+                                      "NBGRADER_EXECUTION", "NBGRADER_VALIDATING", "KMP_DUPLICATE_LIB_OK",
+                                      "KMP_INIT_AT_FORK", "JPY_SESSION_NAME", "PYDEVD_USE_FRAME_EVAL", "TERM",
+                                      "CLICOLOR", "CLICOLOR_FORCE", "FORCE_COLOR", "PAGER", "GIT_PAGER", "OLDPWD", "SHLVL", "_"}, \
+        report["environ"]
+    roots = [*fork_server.environment_paths(), *fork_server.SYSTEM_PATHS, *fork_server.TOP_LEVEL, "/tmp",
+             str(course / "kernel-slots"), str(SERVER_SCRIPT), os.path.realpath(jupyter_runtime_dir())]
+    outside = [p for p in seen if not _allowed(p, roots)]
+    assert len(seen) == report["count"] and len(seen) > 1000  # the environment itself is there (its folders)
+    assert not outside, outside[:50]
+    # the test's own folders sit in the host's /tmp: of them, only the kernel's slot may show
+    mine = [p for p in seen if _allowed(p, [str(tmp_path)]) and not _allowed(p, [str(course / "kernel-slots")])]
+    assert not [p for p in mine if p.startswith(str(tmp_path) + "/")], mine[:20]
+    for secret in (home, elsewhere, paths.SOLUTIONS, paths.REPO / "tests", course / "submitted", course / "source",
+                   originals, Path("/etc/shadow"), Path.home() / ".cache"):
+        assert str(secret) not in seen, secret

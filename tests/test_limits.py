@@ -104,3 +104,63 @@ def test_a_notebook_over_its_total_time_is_stopped(tmp_path, release_nb, solutio
     table = grade(tmp_path / "submitted", tmp_path / "grades.csv", course_dir=tmp_path / "course", limits=limits,
                   log=lambda m: None)
     assert table[0]["status"] == "timeout" and "more than 8 s" in table[0]["message"]
+
+
+PRINTS_1GB = "chunk = 'x' * (10 << 20)\nfor _ in range(100):   # 1 GB of text, 10 MB a write (flushed: all of it reaches the grader)\n    print(chunk, flush=True)\n"
+SHOWS_IMAGES = """
+import base64, os
+from IPython.display import Image, display
+png = base64.b64decode(
+    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==")
+for _ in range(3000):   # 3,000 images of 200 KB each: 600 MB
+    display({"image/png": base64.b64encode(png + os.urandom(200_000)).decode()}, raw=True)
+"""
+
+
+def _graded_peak(tmp_path, students):
+    """Grade ``students`` ({name: extra code in my_optimizer}) with `python -m autograder grade` in a
+    process of its own: (its peak resident memory in MB, the CSV rows, the course directory)."""
+    import sys
+    import time
+
+    from autograder import paths, samples
+    release = notebooks.read(paths.NOTEBOOKS / A / f"{A}.ipynb")
+    source = notebooks.read(paths.SOLUTIONS / A / f"{A}.ipynb")
+    for name, code in students.items():
+        catalogue.answers(A, extra={"my_optimizer": code} if code else None)(tmp_path / "in" / name, release, source)
+    command = [sys.executable, "-m", "autograder", "grade", str(tmp_path / "in"), "--csv", str(tmp_path / "g.csv"),
+               "--course-dir", str(tmp_path / "course"), "--workers", "1"]
+    if not catalogue.SANDBOX:
+        command.append("--no-sandbox")
+    process = subprocess.Popen(command, cwd=paths.REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    peak = 0
+    while process.poll() is None:  # the grading process's own high-water mark (not its kernels')
+        try:
+            status = open(f"/proc/{process.pid}/status").read()
+            peak = max(peak, int(status.split("VmHWM:")[1].split()[0]))
+        except (OSError, IndexError):
+            pass
+        time.sleep(0.1)
+    assert process.returncode == 0
+    with open(tmp_path / "g.csv", newline="") as handle:
+        rows = {r["student_id"]: r for r in csv.DictReader(handle)}
+    return peak / 1024, rows, tmp_path / "course"
+
+
+def test_a_flood_of_output_stays_within_a_fixed_budget(tmp_path):
+    """1 GB of prints and 600 MB of images: the grading process's peak memory stays within a few hundred
+    MB of a plain run's, the course directory and the feedback stay small, the row says the output was
+    truncated, and the rest of the batch is graded (the grader's budget: autograder.bounded_execute)."""
+    plain_peak, _, _ = _graded_peak(tmp_path / "plain", {"plain": None})
+    peak, rows, course = _graded_peak(tmp_path / "flood", {"prints": PRINTS_1GB, "images": SHOWS_IMAGES,
+                                                          "zz_right": None})
+    print(f"grader's peak: {peak:.0f} MB with the flood, {plain_peak:.0f} MB without")
+    assert peak < plain_peak + 600, (peak, plain_peak)  # was 6.9 GB for 1 GB of prints
+    for student in ("prints", "images"):
+        assert rows[student]["status"] == "graded" and float(rows[student]["score"]) == 15, rows[student]
+        assert "output truncated:" in rows[student]["message"], rows[student]
+    assert "1000.0 MB printed" in rows["prints"]["message"], rows["prints"]  # 100 writes of 10 MiB
+    assert float(rows["zz_right"]["score"]) == 15
+    size = sum(p.stat().st_size for p in course.rglob("*") if p.is_file() and "source" not in p.parts)
+    feedback = sum(p.stat().st_size for p in (tmp_path / "flood" / "g_feedback").rglob("*") if p.is_file())
+    assert size < 60 << 20 and feedback < 20 << 20, (size >> 20, feedback >> 20)

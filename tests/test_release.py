@@ -115,9 +115,11 @@ def test_the_given_network_code_is_exported_from_lab2():
 def test_a_fresh_notebook_opens_unmodified():
     """JupyterLab marks a notebook modified when the kernel's language_info adds fields to it."""
     for assignment in ASSIGNMENTS:
-        info = notebooks.read(paths.NOTEBOOKS / assignment / f"{assignment}.ipynb").metadata.language_info
+        metadata = notebooks.read(paths.NOTEBOOKS / assignment / f"{assignment}.ipynb").metadata
         assert {"codemirror_mode", "file_extension", "mimetype", "name", "nbconvert_exporter",
-                "pygments_lexer", "version"} <= set(info), (assignment, info)
+                "pygments_lexer", "version"} <= set(metadata.language_info), (assignment, metadata)
+        assert metadata.kernelspec == {"display_name": "Python 3 (ipykernel)", "language": "python",
+                                       "name": "python3"}, (assignment, metadata)
 
 
 def test_every_lab_is_released():
@@ -192,3 +194,17 @@ def test_papermill_reads_every_parameter(notebook, caplog):
         found = papermill.inspect_notebook(str(notebook))
     assert not [r for r in caplog.records if "Unable to parse" in r.getMessage()], caplog.text
     assert list(found) == assigned
+
+
+def test_a_notebook_next_to_another_labs_labkit_says_what_to_do(tmp_path):
+    """Lab 3's notebook dropped into Lab 2's unzipped folder (whose labkit has no dnn.py): the same two
+    lines, not a traceback."""
+    import shutil
+    shutil.copytree(paths.NOTEBOOKS / "lab2_forward_backward", tmp_path / "lab2_forward_backward")
+    folder = tmp_path / "lab2_forward_backward"
+    shutil.copy(paths.NOTEBOOKS / "lab3_optimizers" / "lab3_optimizers.ipynb", folder)
+    nb = notebooks.read(folder / "lab3_optimizers.ipynb")
+    with pytest.raises(CellExecutionError):
+        NotebookClient(nb, timeout=120, kernel_name="python3", resources={"metadata": {"path": str(folder)}}).execute()
+    errors = [o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", []) if o.output_type == "error"]
+    assert [e.ename for e in errors] == ["LabkitMissing"] and len(errors[0].traceback) == 2, errors

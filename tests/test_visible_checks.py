@@ -127,7 +127,8 @@ def test_each_solver_cell_judges_its_own_solver(installed):
     assert _passed(printed["test_sgd"])
     assert "test failed: after momentum: my_optimizer raised NotImplementedError" in printed["check_my_optimizer"]
     for solver in ("momentum", "adagrad", "rmsprop", "adam"):
-        assert (f"test failed: {solver} alone, from the handout's starting point: my_optimizer raised "
+        assert (f"test failed: {solver} alone from the handout's start, call 1 of 2 (learning_rate=10, iter=3): "
+                "my_optimizer raised "
                 "NotImplementedError") in printed[f"test_{solver}"], printed[f"test_{solver}"]
 
 
@@ -139,3 +140,33 @@ def test_a_mistake_in_sgd_fails_only_the_sgd_cell(installed):
     printed = visible_checks(path, _answers(path, edits=edits))
     assert not _passed(printed["check_my_optimizer"]) and not _passed(printed["test_sgd"])
     assert all(_passed(printed[f"test_{s}"]) for s in ("momentum", "adagrad", "rmsprop", "adam")), printed
+
+
+STATE_NOT_KEPT = {  # a solver's state computed but never stored in opt (found by a breaker): cell -> edits
+    "adam_moments_in_locals": ("test_adam", [
+        ("opt.W_mt = beta1 * opt.W_mt", "W_mt = beta1 * opt.W_mt"), ("opt.B_mt = beta1 * opt.B_mt", "B_mt = beta1 * opt.B_mt"),
+        ("opt.W_vt = beta2 * opt.W_vt", "W_vt = beta2 * opt.W_vt"), ("opt.B_vt = beta2 * opt.B_vt", "B_vt = beta2 * opt.B_vt"),
+        ("W_mc = opt.W_mt /", "W_mc = W_mt /"), ("B_mc = opt.B_mt /", "B_mc = B_mt /"),
+        ("W_vc = opt.W_vt /", "W_vc = W_vt /"), ("B_vc = opt.B_vt /", "B_vc = B_vt /")]),
+    "adam_bias_moment_in_a_local": ("test_adam", [("opt.B_mt = beta1 * opt.B_mt", "B_mt = beta1 * opt.B_mt"),
+                                                  ("B_mc = opt.B_mt /", "B_mc = B_mt /")]),
+    "momentum_bias_velocity_not_stored": ("test_momentum", [("        opt.B_dt = B_dlt\n", "")]),
+    "adagrad_accumulates_in_a_local": ("test_adagrad", [
+        ("opt.W_vt = opt.W_vt + W_grad * W_grad", "kept = (opt.W_vt, opt.B_vt)\n        opt.W_vt = opt.W_vt + W_grad * W_grad"),
+        ("    lyr.bias -= B_dlt", "    lyr.bias -= B_dlt\n    if solver == 'adagrad':\n        opt.W_vt, opt.B_vt = kept")]),
+    "rmsprop_blends_in_a_local": ("test_rmsprop", [
+        ("opt.W_vt = gamma * opt.W_vt + (1 - gamma)", "kept = (opt.W_vt, opt.B_vt)\n        opt.W_vt = gamma * opt.W_vt + (1 - gamma)"),
+        ("    lyr.bias -= B_dlt", "    lyr.bias -= B_dlt\n    if solver == 'rmsprop':\n        opt.W_vt, opt.B_vt = kept")]),
+}
+
+
+@pytest.mark.parametrize("name", sorted(STATE_NOT_KEPT))
+def test_a_state_never_stored_fails_its_solvers_own_cell(installed, name):
+    """One call can be right while the state is never kept: the solver's cell makes two calls and reads
+    its state, so the mistake fails there (where nbgrader's Validate looks), and only there."""
+    cell, edits = STATE_NOT_KEPT[name]
+    path = installed["lab3_optimizers"]
+    printed = visible_checks(path, _answers(path, edits={"my_optimizer": edits}))
+    assert "test failed" in printed[cell], (cell, printed[cell])
+    others = [f"test_{s}" for s in ("sgd", "momentum", "adagrad", "rmsprop", "adam") if f"test_{s}" != cell]
+    assert all(_passed(printed[t]) for t in others), {t: printed[t] for t in others}

@@ -1,4 +1,6 @@
 """Checks of ``myOptParam`` and ``my_optimizer`` (the optimizers lab)."""
+import re
+
 import numpy as np
 
 from .trace import Step, Verdict, as_float_array, describe_error, error_text, judge_values, observe, show
@@ -212,12 +214,27 @@ HANDOUT_OPTIMIZER_ROWS = {  # wegt[0] and bias[0] after each solver, applied one
 }
 
 
-SOLO_OPTIMIZER_ROWS = {  # wegt[0] and bias[0] after one call of each solver alone from the handout's start
-    "sgd": [7.67789007, 8.16882972, 10.34203348, -3.22934657],
-    "momentum": [9.49424149, 7.50271987, 9.86610133, -2.38943308],
-    "adagrad": [10.75029741, 8.32773795, 10.08448283, -3.70344875],
-    "rmsprop": [15.71363257, 12.42867670, 20.19671293, -3.97327825],
-    "adam": [0.60267908, -16.68786396, -33.39672406, 11.23510853],
+SOLO_EXPECTED = {  # after each of two calls of the solver alone from the handout's start (the reference's)
+    "sgd": [
+        {"lyr.wegt": [[7.6778900683, 8.1688297192, 10.342033479], [-4.343690718, 1.8188511126, -19.3368659972]], "lyr.bias": [-3.2293465711, -19.3605575042]},
+        {"lyr.wegt": [[12.6489302972, 15.7095267296, 19.7760975115], [-9.1912071898, 2.9865842773, -38.3544139498]], "lyr.bias": [-5.6106161588, -39.3270803579]},
+    ],
+    "momentum": [
+        {"lyr.wegt": [[9.4942414879, 7.5027198678, 9.8661013343], [-3.813590238, 1.6490253341, -18.6538811466]], "lyr.bias": [-2.3894330764, -20.2201083625], "opt.W_dt": [[-6.7873916485, -6.8745871591, -8.9581318878], [4.3174159919, -0.9979073862, 18.334563102]], "opt.B_dt": [1.541356093, 20.826073712]},
+        {"lyr.wegt": [[20.5739342005, 21.2305453214, 27.3624840659], [-12.5467811025, 3.7148751463, -54.172535891]], "lyr.bias": [-6.1579231478, -58.9300975571], "opt.W_dt": [[-11.0796927126, -13.7278254535, -17.4963827316], [8.7331908645, -2.0658498122, 35.5186547444]], "opt.B_dt": [3.7684900714, 38.7099891945]},
+    ],
+    "adagrad": [
+        {"lyr.wegt": [[10.75029741, 8.3277379469, 10.0844828326], [-6.9806354756, 1.9396096235, -10.2199531255]], "lyr.bias": [-3.7034487493, -9.0045860527], "opt.W_vt": [[0.3819531302, 0.9591489568, 1.0569202778], [0.4194860187, 0.8213419217, 3.6896309766]], "opt.B_vt": [0.695491462, 4.3162666475]},
+        {"lyr.wegt": [[17.017869338, 14.4284775795, 16.8456704859], [-12.9726707191, 3.217536824, -17.2556270223]], "lyr.bias": [-6.4490854954, -15.9338623031], "opt.W_vt": [[0.6290655398, 1.5277700708, 1.9469359195], [0.6544701782, 0.8349779291, 7.3063022779]], "opt.B_vt": [0.7521959105, 8.3028869961]},
+    ],
+    "rmsprop": [
+        {"lyr.wegt": [[15.7136325705, 12.4286767048, 20.1967129297], [-10.6303298221, 2.0194414227, -29.4112389215]], "lyr.bias": [-3.9732782458, -23.3383637618], "opt.W_vt": [[0.1460678895, 0.4083371699, 0.2392157367], [0.1895500893, 0.7282989236, 0.4273308379]], "opt.B_vt": [0.580578757, 0.6953437038]},
+        {"lyr.wegt": [[28.2926060924, 24.0042209202, 37.2988697892], [-21.6333976625, 3.4602830629, -51.4256977558]], "lyr.bias": [-7.2497990421, -43.064976771], "opt.W_vt": [[0.1561723415, 0.4243655643, 0.3042957272], [0.1940934963, 0.656832632, 0.7462648843]], "opt.B_vt": [0.5281913261, 1.0244713683]},
+    ],
+    "adam": [
+        {"lyr.wegt": [[0.6026790801, -16.6878639621, -33.3967240643], [-9.3080178089, -1.2028915504, -33.4364053257]], "lyr.bias": [11.2351085334, 9.4704685364], "opt.W_mt": [[0.1220044878, 1.7054746216, 2.2510299115], [0.6636331617, 0.2607215721, 1.7145261122]], "opt.B_mt": [-1.5116646418, -0.8435422455], "opt.W_vt": [[0.1359634375, 0.3923087754, 0.1741357461], [0.1850066823, 0.7997652152, 0.1083967916]], "opt.B_vt": [0.6329661878, 0.3662160393]},
+        {"lyr.wegt": [[-0.3342083184, -30.108104393, -59.5821513943], [-17.9620691182, -2.649170841, -59.8485636923]], "lyr.bias": [20.9774398114, 14.5616184153], "opt.W_mt": [[0.0600936368, 1.4595201893, 1.93158628], [0.6457450103, 0.2229720832, 1.7332489805]], "opt.B_mt": [-1.3366854817, -0.5595227924], "opt.W_vt": [[0.1370749272, 0.3940718988, 0.1812945451], [0.1855064571, 0.7919039231, 0.1434795367]], "opt.B_vt": [0.6272035705, 0.4024200824]},
+    ],
 }
 
 
@@ -268,35 +285,71 @@ def _handout_start(myOptParam, myDenseLayer):
     return lyr, opt, np.random.randn(2, 3), np.random.randn(2)
 
 
+def trace_solo(my_optimizer, myOptParam, myDenseLayer, solver):
+    """``solver`` alone, two calls (learning_rate 10, iter 3 then 4) from the handout's starting point
+    with its gradient: lyr.wegt, lyr.bias, the solver's state and the gradients given, after each."""
+    lyr, opt, W_grad, B_grad = _handout_start(myOptParam, myDenseLayer)
+    steps = []
+    for number, iteration in ((1, 3), (2, 4)):
+        label = f"{solver} alone from the handout's start, call {number} of 2 (learning_rate=10, iter={iteration})"
+        given = (W_grad.copy(), B_grad.copy())
+        try:
+            my_optimizer(lyr, opt, *given, solver, 10, iteration)
+        except Exception as exc:
+            steps.append(Step(label, error=describe_error(exc)))
+            break
+        steps.append(observe(label, lambda: {"lyr.wegt": lyr.wegt, "lyr.bias": lyr.bias, "W_grad": given[0],
+                                             "B_grad": given[1],
+                                             **{f"opt.{name}": getattr(opt, name) for name in STATE_OF[solver]}}))
+        if steps[-1].error:
+            break
+    return steps
+
+
 def handout_optimizer_check(my_optimizer, myOptParam, myDenseLayer, only=None):
     """The handout's check: from its starting point (``_handout_start``), learning_rate 10, iter 3, the
     five solvers one after another on the same layer and state; prints wegt[0] and bias[0] after each.
 
-    ``only`` (a solver's graded cell): that solver alone, one call from the starting point, so that a
-    mistake in an earlier solver shows in its own cell only. Either way, the state a solver keeps is
-    checked over two calls (``state_kept_problem``)."""
-    solvers, rows = ([only], SOLO_OPTIMIZER_ROWS) if only else (SOLVERS, HANDOUT_OPTIMIZER_ROWS)
+    ``only`` (a solver's graded cell): that solver alone, two calls from the starting point
+    (``trace_solo``), every array it leaves (weights, bias, its state, the gradients given) against the
+    reference's, so that a mistake shows in its own cell only, and a state never stored shows at all.
+    """
+    if only:
+        got = trace_solo(my_optimizer, myOptParam, myDenseLayer, only)
+        print(f"For {only}:")
+        print(np.concatenate((got[0].arrays["lyr.wegt"][0], got[0].arrays["lyr.bias"][0:1]))
+              if got and not got[0].error and "lyr.bias" in got[0].arrays else "raised " + error_text(got[0].error))
+        expected = [Step(f"{only} alone from the handout's start, call {n} of 2 (learning_rate=10, iter={i})",
+                         {**{k: np.array(v) for k, v in arrays.items()}, "W_grad": W, "B_grad": B})
+                    for (n, i), arrays, W, B in zip(((1, 3), (2, 4)), SOLO_EXPECTED[only],
+                                                    *_given_gradients(myOptParam, myDenseLayer))]
+        return show(judge_values(expected, got, optimizer_hint(only), what="my_optimizer"))
     lyr, opt, W_grad, B_grad = _handout_start(myOptParam, myDenseLayer)
-    label = "{} alone, from the handout's starting point" if only else "after {}"
-    expected = [Step(label.format(solver), {"row": np.array(rows[solver])}) for solver in solvers]
+    expected = [Step(f"after {solver}", {"row": np.array(HANDOUT_OPTIMIZER_ROWS[solver])}) for solver in SOLVERS]
     got = []
-    for solver in solvers:
+    for solver in SOLVERS:
         try:
             my_optimizer(lyr, opt, W_grad, B_grad, solver, 10, 3)
         except Exception as exc:
-            got.append(Step(label.format(solver), error=describe_error(exc)))
+            got.append(Step(f"after {solver}", error=describe_error(exc)))
         else:
-            got.append(observe(label.format(solver), lambda: {"row": np.concatenate((lyr.wegt[0], lyr.bias[0:1]))}))
+            got.append(observe(f"after {solver}", lambda: {"row": np.concatenate((lyr.wegt[0], lyr.bias[0:1]))}))
         print(f"For {solver}:")
         print(got[-1].arrays["row"] if "row" in got[-1].arrays else "raised " + error_text(got[-1].error))
         if got[-1].error:
             break
     verdict = judge_values(expected, got, what="my_optimizer")
-    for solver in solvers:
+    for solver in SOLVERS:
         problem = verdict.passed and state_kept_problem(my_optimizer, myOptParam, myDenseLayer, solver)
         if problem:
             verdict = Verdict(False, f"{solver}: {problem}.")
     return show(verdict)
+
+
+def _given_gradients(myOptParam, myDenseLayer):
+    """The handout's gradient, as given to each of the two calls: ([W, W], [B, B])."""
+    _, _, W_grad, B_grad = _handout_start(myOptParam, myDenseLayer)
+    return [W_grad, W_grad], [B_grad, B_grad]
 
 
 def trace_nesterov_from_rest(my_optimizer, myOptParam, myDenseLayer, learning_rate=0.1, calls=2):
@@ -341,10 +394,13 @@ def expected_nesterov_from_rest(learning_rate=0.1, calls=2):
 def self_check_nesterov(my_optimizer, myOptParam, myDenseLayer):
     """A visible check of the 'nesterov' branch: two calls from rest, against the formulas.
 
-    Extra credit: a branch never written (it raises NotImplementedError, or the unknown solver's
-    ValueError) is said to be not attempted, and does not fail the cell (nor nbgrader's Validate)."""
+    Extra credit: a branch never written (it raises NotImplementedError, or a ValueError naming the solver
+    as unknown) is said to be not attempted, and does not fail the cell (nor nbgrader's Validate); any
+    other error (a broadcasting ValueError, say) is a failure."""
     got = trace_nesterov_from_rest(my_optimizer, myOptParam, myDenseLayer)
-    if got and got[0].error and {"NotImplementedError", "ValueError"} & set(got[0].error["mro"]):
+    error = got[0].error if got else None
+    if error and ("NotImplementedError" in error["mro"] or (
+            "ValueError" in error["mro"] and re.search(r"unknown|not supported|nesterov", error["message"], re.I))):
         print("not attempted (extra credit): solver='nesterov' raised " + error_text(got[0].error))
         return Verdict(False, "not attempted")
     return show(judge_values(expected_nesterov_from_rest(), got, optimizer_hint("nesterov"), what="my_optimizer"))

@@ -180,14 +180,20 @@ def handout_minibatch_check(create_mini_batches):
 
 
 def self_check_minibatches(create_mini_batches, n, n_features, y_columns, batch_size, seed):
-    """A visible check on any case: the batches' properties, judged from the case alone."""
-    got = trace_minibatches(create_mini_batches, n, n_features, y_columns, batch_size, seed)
-    X, y = minibatch_inputs(n, n_features, y_columns)
-    expected = [Step("the inputs", {"X": X.astype(float), "y": y.astype(float)},
-                     meta={"role": "inputs", "batch_size": batch_size, "seed": seed}),
-                Step("X and y after the calls", {"X": X.astype(float), "y": y.astype(float)},
-                     meta={"role": "after"})]
-    return show(judge_minibatches(expected, got), detail=True)
+    """A visible check: the batches' properties, judged from the case alone, for ``n`` rows and for a
+    number of rows with the other kind of last batch (``batch_size`` dividing it, or not)."""
+    other = n - n % batch_size if n % batch_size else n + batch_size // 2 + 1
+    verdicts = []
+    for rows in (n, other):
+        got = trace_minibatches(create_mini_batches, rows, n_features, y_columns, batch_size, seed)
+        X, y = minibatch_inputs(rows, n_features, y_columns)
+        expected = [Step("the inputs", {"X": X.astype(float), "y": y.astype(float)},
+                         meta={"role": "inputs", "batch_size": batch_size, "seed": seed}),
+                    Step("X and y after the calls", {"X": X.astype(float), "y": y.astype(float)},
+                         meta={"role": "after"})]
+        verdicts.append(judge_minibatches(expected, got))
+    failed = [v for v in verdicts if not v.passed]
+    return show(failed[0] if failed else Verdict(True, " ".join(v.message for v in verdicts)), detail=True)
 
 
 PROBES = {"minibatches": trace_minibatches}

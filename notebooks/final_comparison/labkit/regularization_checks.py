@@ -171,26 +171,33 @@ def self_check_dropout(myDropout, drop_rate=0.3, shape=(200, 50), seed=0):
 
 
 def self_check_l2(l2_penalty, l2_gradients, myDenseLayer):
-    """A visible check on one 2x2 layer, against numbers worked out by hand (lam = 0.5)."""
-    lyr = myDenseLayer(2, 2)
-    lyr.wegt, lyr.bias = np.array([[1.0, -2.0], [0.0, 3.0]]), np.array([5.0, -5.0])
-    dW, db = np.array([[0.1, 0.2], [0.3, 0.4]]), np.array([1.0, 2.0])
-    expected = [Step("l2_penalty([lyr], 0.5)", {"penalty": np.array(0.25 * (1 + 4 + 0 + 9))}),
-                Step("l2_gradients([lyr], [(dW, db)], 0.5)",
-                     {"layer 1 dW": dW + 0.5 * lyr.wegt, "layer 1 db": db})]
+    """A visible check on two layers (a 2x2 and a 1x2), against numbers worked out by hand (lam = 0.5):
+    penalty 0.25 * (1 + 4 + 0 + 9) + 0.25 * (4 + 1) = 4.75; each dW + 0.5 * wegt, each db unchanged.
+    Two layers, so that a loop that returns after the first one fails."""
+    layers = [myDenseLayer(2, 2), myDenseLayer(1, 2)]
+    layers[0].wegt, layers[0].bias = np.array([[1.0, -2.0], [0.0, 3.0]]), np.array([5.0, -5.0])
+    layers[1].wegt, layers[1].bias = np.array([[2.0, -1.0]]), np.array([7.0])
+    grads = [(np.array([[0.1, 0.2], [0.3, 0.4]]), np.array([1.0, 2.0])), (np.array([[0.5, -0.5]]), np.array([3.0]))]
+    expected = [Step("l2_penalty(layers, 0.5) on two layers", {"penalty": np.array(0.25 * (1 + 4 + 0 + 9) + 0.25 * (4 + 1))}),
+                Step("l2_gradients(layers, grads, 0.5) on two layers",
+                     {name: value for number, (lyr, (dW, db)) in enumerate(zip(layers, grads), start=1)
+                      for name, value in ((f"layer {number} dW", dW + 0.5 * lyr.wegt), (f"layer {number} db", db))})]
     got = []
     try:
-        value = l2_penalty([lyr], 0.5)
+        value = l2_penalty(layers, 0.5)
         got.append(observe(expected[0].label, lambda: {"penalty": value}))
-        given = [(dW.copy(), db.copy())]
-        pairs = list(l2_gradients([lyr], given, 0.5))
-        got.append(observe(expected[1].label, lambda: {"layer 1 dW": pairs[0][0], "layer 1 db": pairs[0][1]}))
+        given = [(dW.copy(), db.copy()) for dW, db in grads]
+        pairs = list(l2_gradients(layers, given, 0.5))
+        got.append(observe(expected[1].label, lambda: {
+            name: value for number, (dW, db) in enumerate(pairs, start=1)
+            for name, value in ((f"layer {number} dW", dW), (f"layer {number} db", db))}))
     except Exception as exc:
         got.append(Step(expected[len(got)].label, error=describe_error(exc)))
     else:
-        if not (np.array_equal(given[0][0], dW) and np.array_equal(given[0][1], db)):  # the loop reuses them
+        if not all(np.array_equal(g[0], w[0]) and np.array_equal(g[1], w[1]) for g, w in zip(given, grads)):
             return show(Verdict(False, "l2_gradients changed the gradients passed to it: return new arrays "
                                        "(dW + lam * lyr.wegt), leave the given ones unchanged."))
+
     def hint(step_index, bad_names, expected_step=None, got_step=None):  # step 0: the penalty, 1: the gradients
         if step_index == 0:
             return l2_penalty_hint(0, bad_names, expected_step, got_step)
