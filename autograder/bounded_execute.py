@@ -28,18 +28,20 @@ from .labkit.trace import TRACE_MIME
 TRUNCATED_KEY = "optkit_output_truncated"
 
 
+def payload_bytes(value):
+    """The characters of all strings in ``value`` (nested dicts and lists), without copying them."""
+    if isinstance(value, (str, bytes)):
+        return len(value)
+    if isinstance(value, dict):
+        return sum(len(k) + payload_bytes(v) for k, v in value.items())
+    if isinstance(value, (list, tuple)):
+        return sum(payload_bytes(v) for v in value)
+    return 8
+
+
 def output_bytes(output):
-    """The size of an output's payload, in characters of its text and data (base64 for images)."""
-    total = 0
-    for key in ("text", "evalue", "traceback", "data"):
-        value = output.get(key)
-        if isinstance(value, str):
-            total += len(value)
-        elif isinstance(value, list):
-            total += sum(len(v) for v in value if isinstance(v, str))
-        elif isinstance(value, dict):
-            total += sum(len(v) if isinstance(v, str) else len(str(v)) for v in value.values())
-    return total
+    """The size of an output: its text, data (base64 for images), metadata, error name and message."""
+    return payload_bytes({k: v for k, v in output.items() if k != "output_type"})
 
 
 def human(size):
@@ -59,39 +61,65 @@ class BoundedExecute(Execute):
     max_outputs = Integer(2000, help="ordinary outputs kept per notebook").tag(config=True)
     trace_bytes = Integer(16 << 20, help="the hidden tests' reports kept per notebook").tag(config=True)
     error_bytes = Integer(16 << 10, help="the text kept of one error").tag(config=True)
+    error_budget = Integer(256 << 10, help="errors kept per notebook (beyond: the first of each cell)").tag(config=True)
 
     def preprocess(self, nb, resources, km=None):
         self.store_widget_state = False
-        self._kept = self._outputs = self._traces = 0
+        self._kept = self._outputs = self._traces = self._errors = 0
+        self._cell_index = 0
         self._over = {}  # cell index -> {"printed": bytes, "kept": bytes, "tail": deque, "tail_size": bytes}
         return super().preprocess(nb, resources, km)
 
     def output(self, outs, msg, display_id, cell_index):
+        sent = payload_bytes(msg.get("content", {}))
+        if sent > self.head_bytes:  # too big to keep whole: its strings cut before it becomes an output
+            msg = {**msg, "content": _cut(msg["content"], self.tail_bytes)}
         out = super().output(outs, msg, display_id, cell_index)
         if out is None or not outs or outs[-1] is not out:
             return out
         size = output_bytes(out)
         over = self._over.get(cell_index)
         if over is not None:
-            over["printed"] += size
-        if out.get("output_type") == "error":
-            out.evalue = out.get("evalue", "")[:self.error_bytes]
+            over["printed"] += sent
+        if out.get("output_type") == "error":  # kept (cut) while the errors' budget lasts: one per cell at least
+            for key in ("ename", "evalue"):
+                out[key] = str(out.get(key, ""))[:self.error_bytes]
             out.traceback = _cut_lines(out.get("traceback", []), self.error_bytes)
-            return out
-        if TRACE_MIME in out.get("data", {}):
+            size = output_bytes(out)
+            first = not any(o.get("output_type") == "error" for o in outs[:-1])
+            if first or self._errors + size <= self.error_budget:
+                self._errors += size
+                return out
+        elif TRACE_MIME in out.get("data", {}):
             if self._traces + size <= self.trace_bytes:
                 self._traces += size
                 return out
-        elif over is None and self._kept + size <= self.head_bytes and self._outputs < self.max_outputs:
+        elif (over is None and sent <= self.head_bytes and self._kept + size <= self.head_bytes
+              and self._outputs < self.max_outputs):
             self._kept += size
             self._outputs += 1
             return out
         outs.pop()  # over the budget: only the tail of the cell is kept from now on
         if over is None:
-            over = self._over[cell_index] = {"printed": self._printed(outs) + size, "kept": self._printed(outs),
+            over = self._over[cell_index] = {"printed": self._printed(outs) + sent, "kept": self._printed(outs),
                                              "tail": collections.deque(), "tail_size": 0}
         if len(self._over) <= self.tail_cells:
             self._keep_tail(over, out, size)
+        return None
+
+    def _update_display_id(self, display_id, msg):
+        """An update of a shown output (update_display_data): applied while it fits the budget."""
+        size = payload_bytes(msg.get("content", {}))
+        if size > self.tail_bytes and self._kept + size > self.head_bytes:
+            over = self._over.setdefault(self._cell_index, {"printed": 0, "kept": 0, "tail": collections.deque(),
+                                                            "tail_size": 0})
+            over["printed"] += size
+            return None
+        self._kept += size
+        return super()._update_display_id(display_id, msg)
+
+    def handle_comm_msg(self, outs, msg, cell_index):
+        """Widgets are not run while grading: no output widget may capture (and keep) outputs."""
         return None
 
     def _printed(self, outs):
@@ -100,7 +128,9 @@ class BoundedExecute(Execute):
     def _keep_tail(self, over, out, size):
         if out.get("output_type") == "stream" and size > self.tail_bytes:
             out.text = out.text[-self.tail_bytes:]
-            size = self.tail_bytes
+            size = len(out.text)
+        if size > self.tail_bytes:  # an image or data bigger than the whole tail: not kept
+            return
         over["tail"].append((out, size))
         over["tail_size"] += size
         while over["tail_size"] > self.tail_bytes and len(over["tail"]) > 1:
@@ -108,6 +138,7 @@ class BoundedExecute(Execute):
             over["tail_size"] -= dropped
 
     def preprocess_cell(self, cell, resources, cell_index):
+        self._cell_index = cell_index
         cell, resources = super().preprocess_cell(cell, resources, cell_index)
         over = self._over.get(cell_index)
         if over is not None and cell.get("cell_type") == "code":
@@ -119,6 +150,18 @@ class BoundedExecute(Execute):
             cell.metadata[TRUNCATED_KEY] = {"printed": over["printed"], "kept": kept}
             del over["tail_size"]
         return cell, resources
+
+
+def _cut(value, limit):
+    """``value`` (a message's content) with every string longer than ``limit`` cut to its last ``limit``
+    characters: what a kernel sent too big to keep is never copied whole into a notebook."""
+    if isinstance(value, str):
+        return value[-limit:] if len(value) > limit else value
+    if isinstance(value, dict):
+        return {k: _cut(v, limit) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_cut(v, limit) for v in value]
+    return value
 
 
 def _cut_lines(lines, limit):

@@ -14,7 +14,7 @@ from pathlib import Path
 from sqlalchemy.engine import make_url  # nbgrader's own URL parser: every place a password can sit
 
 from . import paths
-from .fork_server import SandboxError, sandboxed
+from .fork_server import SandboxError, clean_environment, interpreter, sandboxed
 from .nbgrader_config import COURSE_ID, course_config
 from .warm_kernels import WarmKernelManager, server_for
 
@@ -44,9 +44,9 @@ def sandbox_problem(never=()):
         return "bubblewrap is not installed (`apt-get install bubblewrap`, or `make sandbox`)"
     try:
         with tempfile.TemporaryDirectory(prefix="optkit-sandbox-probe-") as here:
-            tried = subprocess.run(sandboxed([sys.executable, "-c", "import numpy, ipykernel"], writable=[],
+            tried = subprocess.run(sandboxed([interpreter(), "-c", "import numpy, ipykernel"], writable=[],
                                              readable=[], here=here, never=never),
-                                   capture_output=True, text=True, timeout=60)
+                                   capture_output=True, text=True, timeout=60, env=clean_environment())
     except SandboxError as exc:
         return str(exc)
     except (OSError, subprocess.TimeoutExpired) as exc:

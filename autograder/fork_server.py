@@ -35,6 +35,7 @@ PRELOAD = ("numpy", "scipy.special", "matplotlib", "matplotlib.pyplot", "sklearn
 
 
 TMP_MB, SHM_MB = 512, 64  # the sandbox's private /tmp and /dev/shm: memory, so capped
+IPC_FILES_BYTES = 8 << 20          # files a kernel may leave in its sockets folder (it needs none)
 SANDBOX_UID = SANDBOX_GID = 1000   # the kernel's user in its own user namespace: no privileges
 # What a kernel reads of the system: shared libraries, programs (a `!ls` in a cell), fonts, time zones,
 # and the few /etc files the dynamic loader and Python read. Top-level folders that are links
@@ -47,6 +48,18 @@ TOP_LEVEL = ("/bin", "/sbin", "/lib", "/lib64", "/lib32", "/libx32")
 
 class SandboxError(RuntimeError):
     """The allow-list cannot be built: a path the kernel needs would show what it must not see."""
+
+
+def interpreter():
+    """This Python as the sandbox can run it: its folder's real path (a venv reached through a link is
+    mounted at its real place), its own name (so that a venv stays a venv)."""
+    return os.path.join(os.path.realpath(os.path.dirname(sys.executable)), os.path.basename(sys.executable))
+
+
+def clean_environment():
+    """The only variables a sandboxed process (bubblewrap's own pid 1 included) starts with."""
+    return {"PATH": f"{os.path.dirname(interpreter())}:/usr/bin:/bin", "HOME": "/tmp", "LANG": "C.UTF-8",
+            "USER": "student", "LOGNAME": "student", "MPLCONFIGDIR": "/tmp"}
 
 
 def environment_paths():
@@ -74,8 +87,9 @@ def sandboxed(command, writable, readable, here, never=()):
     course or project folders, no /srv, /mnt, /media, /var, /opt beyond the environment.
 
     It runs as an unprivileged user (SANDBOX_UID) in its own user, process, IPC, network (none) and
-    other namespaces, with no capabilities, from a clean environment (PATH, HOME, LANG, USER,
-    MPLCONFIGDIR: nothing of the grader's, no password or token).
+    other namespaces, as their pid 1, with no capabilities, from a clean environment
+    (``clean_environment``: nothing of the grader's, no password or token). Start it with
+    ``env=clean_environment()`` too: bubblewrap itself then holds nothing of the grader's either.
 
     Raises SandboxError when a path to mount would show one of the ``never`` folders (the course
     directory, the kit, the original submissions): say where the Python installation is instead.
@@ -87,13 +101,13 @@ def sandboxed(command, writable, readable, here, never=()):
             if folder == path or folder.startswith(path.rstrip("/") + "/"):
                 raise SandboxError(f"the Python installation at {path} holds {folder}, which student code must "
                                    "not see: grade with a Python (venv) installed outside it")
-    bin_dir = os.path.dirname(sys.executable)
+    # --as-pid-1: the command itself is the namespace's pid 1 (the fork server, not dumpable), not a
+    # bubblewrap init that a kernel of the same user could read (/proc/1/environ, fds) or ptrace
     wrap = ["bwrap", "--unshare-all", "--unshare-user", "--uid", str(SANDBOX_UID), "--gid", str(SANDBOX_GID),
-            "--die-with-parent", "--new-session", "--cap-drop", "ALL", "--clearenv",
-            "--setenv", "PATH", f"{bin_dir}:/usr/bin:/bin", "--setenv", "HOME", "/tmp",
-            "--setenv", "LANG", "C.UTF-8", "--setenv", "USER", "student", "--setenv", "LOGNAME", "student",
-            "--setenv", "MPLCONFIGDIR", "/tmp",
-            "--dev", "/dev", "--proc", "/proc", "--size", str(SHM_MB << 20), "--tmpfs", "/dev/shm",
+            "--as-pid-1", "--die-with-parent", "--new-session", "--cap-drop", "ALL", "--clearenv"]
+    for name, value in clean_environment().items():
+        wrap += ["--setenv", name, value]
+    wrap += ["--dev", "/dev", "--proc", "/proc", "--size", str(SHM_MB << 20), "--tmpfs", "/dev/shm",
             "--size", str(TMP_MB << 20), "--tmpfs", "/tmp"]
     for top in TOP_LEVEL:
         if os.path.islink(top):
@@ -175,11 +189,18 @@ class Server:
         return {}
 
     def expire(self):
-        """Past its deadline, the kernel and all it started are killed."""
-        if self.pid is not None and self.exit is None and time.monotonic() > self.deadline:
+        """Past its deadline, or once it has written more than IPC_FILES_BYTES of files into its sockets
+        folder (on the host's disk, unlike /tmp), the kernel and all it started are killed."""
+        if self.pid is None or self.exit is not None:
+            return
+        if time.monotonic() > self.deadline:
             sys.stderr.write(f"fork_server: the notebook ran out of its {self.args.seconds:g} s\n")
-            self._kill_descendants()
-            self.poll()
+        elif _folder_bytes(self.args.ipc_dir) > IPC_FILES_BYTES:
+            sys.stderr.write("fork_server: the kernel wrote files into its sockets folder\n")
+        else:
+            return
+        self._kill_descendants()
+        self.poll()
 
     def _descendants(self):
         children, me = {}, os.getpid()
@@ -228,16 +249,37 @@ class Server:
         wipe = [self.args.ipc_dir] + (["/tmp", "/dev/shm"] if self.args.sandboxed else [])
         for folder in wipe:
             for name in os.listdir(folder) if os.path.isdir(folder) else []:
-                path = os.path.join(folder, name)
-                try:
-                    if os.path.isdir(path) and not os.path.islink(path):
-                        shutil.rmtree(path, ignore_errors=True)
-                    else:
-                        os.unlink(path)
-                except OSError:
-                    pass
+                _remove(os.path.join(folder, name))
         self.pid = self.exit = self.deadline = None
         return {}
+
+
+def _remove(path):
+    """Remove ``path`` and all below it, also what its owner (the kernel: the same user) made unreadable
+    or unwritable (a folder of mode 0 is given back its owner's rights first)."""
+    try:
+        if os.path.isdir(path) and not os.path.islink(path):
+            os.chmod(path, 0o700)
+            for name in os.listdir(path):
+                _remove(os.path.join(path, name))
+            os.rmdir(path)
+        else:
+            os.unlink(path)
+    except OSError:
+        pass
+
+
+def _folder_bytes(folder):
+    """The bytes of the regular files in ``folder`` and below (sockets and links count nothing)."""
+    total = 0
+    for top, _, files in os.walk(folder):
+        for name in files:
+            try:
+                stat = os.lstat(os.path.join(top, name))
+            except OSError:
+                continue
+            total += stat.st_size if (stat.st_mode & 0o170000) == 0o100000 else 0
+    return total
 
 
 def main(argv=None):
@@ -248,6 +290,7 @@ def main(argv=None):
     parser.add_argument("--sandboxed", action="store_true", help="alone in its sandbox: wipe /tmp too")
     parser.add_argument("--preload", default=",".join(PRELOAD))
     args = parser.parse_args(argv)
+    _prctl(PR_SET_DUMPABLE, 0)  # first: nothing of this process is readable from a kernel (/proc, ptrace)
     signal.signal(signal.SIGINT, signal.SIG_IGN)   # Ctrl-C is the grader's business
     os.environ.setdefault("MPLBACKEND", "module://matplotlib_inline.backend_inline")  # as ipykernel sets it
     started = time.monotonic()
@@ -256,7 +299,6 @@ def main(argv=None):
             __import__(module)
         except Exception:  # noqa: BLE001 - a module the kernel will not have preloaded
             pass
-    _prctl(PR_SET_DUMPABLE, 0)
     _prctl(PR_SET_CHILD_SUBREAPER, 1)
     server, out = Server(args), sys.stdout
     out.write(json.dumps({"ready": True, "seconds": round(time.monotonic() - started, 3)}) + "\n")

@@ -26,19 +26,21 @@ import time
 import uuid
 from pathlib import Path
 
+import zmq
 from jupyter_client.manager import AsyncKernelManager
 from jupyter_client.provisioning.local_provisioner import LocalProvisioner
 from jupyter_core.paths import jupyter_runtime_dir
 from traitlets import Dict
 
 from . import paths
-from .fork_server import sandboxed
+from .fork_server import clean_environment, interpreter, sandboxed
 
 SERVER_SCRIPT = Path(__file__).resolve().with_name("fork_server.py")
 START_SECONDS, REPLY_SECONDS = 120, 30
+IOPUB_QUEUE = 4  # messages a grader's socket holds
 # the environment a kernel gets from the grader at fork time (the rest is the server's, set at its
 # start: HOME and MPLCONFIGDIR in the sandbox): NBGRADER_EXECUTION=autograde, set by nbgrader
-FORWARDED_ENV = ("NBGRADER_",)
+FORWARDED_ENV = ("NBGRADER_EXECUTION", "NBGRADER_VALIDATING")
 
 
 class ServerGone(RuntimeError):
@@ -60,11 +62,13 @@ class ForkServer:
         self._ready, self._lock = threading.Event(), threading.Lock()
         # started from this thread: bubblewrap's --die-with-parent follows the thread that started it
         self.process = subprocess.Popen(self.command(), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                        cwd=self.slot, start_new_session=True)
+                                        cwd=self.slot, start_new_session=True,
+                                        env=clean_environment() if spec["sandbox"] else None)
         threading.Thread(target=self._wait_until_ready, daemon=True).start()  # imports take a second or two
 
     def command(self):
-        argv = [sys.executable, str(SERVER_SCRIPT), "--memory-mb", str(self.spec["memory_mb"]),
+        python = interpreter() if self.spec["sandbox"] else sys.executable
+        argv = [python, str(SERVER_SCRIPT), "--memory-mb", str(self.spec["memory_mb"]),
                 "--seconds", str(self.spec["seconds"]), "--ipc-dir", str(self.ipc_dir)]
         if not self.spec["sandbox"]:
             return argv
@@ -182,7 +186,7 @@ class ForkProvisioner(LocalProvisioner):
         connection = json.loads(Path(self.parent.connection_file).read_text())
         self.cwd = kwargs.get("cwd") or os.getcwd()
         self.server.fill_slot(self.cwd)
-        environment = {k: v for k, v in (kwargs.get("env") or os.environ).items() if k.startswith(FORWARDED_ENV)}
+        environment = {k: v for k, v in (kwargs.get("env") or os.environ).items() if k in FORWARDED_ENV}
         reply = self.server.call("fork", connection=connection, argv=argv, cwd=str(self.server.slot),
                                  env=environment)
         self.remote_pid = self.pid = reply["pid"]
@@ -229,6 +233,14 @@ class WarmKernelManager(AsyncKernelManager):
     """An AsyncKernelManager whose kernels are forked by this process's fork server."""
 
     fork_server = Dict(config=True, help="fork server spec: root, hidden, sandbox, memory_mb, seconds")
+
+    def client(self, **kwargs):
+        """A client whose sockets queue at most IOPUB_QUEUE messages: a kernel that sends faster than the
+        grader reads waits (its messages stay on its side) instead of piling up in the grader's memory
+        (zmq queues 1000 messages a socket by default). The client has a zmq context of its own."""
+        client = super().client(**kwargs)
+        client.context.setsockopt(zmq.RCVHWM, IOPUB_QUEUE)
+        return client
 
     async def _async_pre_start_kernel(self, **kw):
         self.server = server_for(self.fork_server)

@@ -71,7 +71,7 @@ def lab(tmp_path_factory):
 
 def _open(page, lab, path):
     """Open a notebook and wait for its kernel to be idle; returns the notebook panel's locator."""
-    page.goto(lab.url(f"lab/tree/{path}"))
+    page.goto(lab.url(f"lab/tree/{path}") + "&reset")  # no tabs restored from an earlier test's workspace
     panel = page.locator(".jp-NotebookPanel:visible")
     panel.locator(".jp-Notebook").first.wait_for(timeout=60_000)
     page.locator('.jp-Notebook-ExecutionIndicator[data-status="idle"]').first.wait_for(timeout=60_000)
@@ -94,8 +94,8 @@ def _run_all_and_wait(page, panel, timeout=240_000):
     page.wait_for_timeout(1000)
     page.wait_for_function("""() => {
         const prompts = [...document.querySelectorAll('.jp-NotebookPanel:not(.lm-mod-hidden) .jp-InputPrompt')];
-        return prompts.length > 0 && !prompts.some(p => p.textContent.includes('*'));
-    }""", timeout=timeout)
+        return prompts.some(p => /\\[\\d+\\]/.test(p.textContent)) && !prompts.some(p => p.textContent.includes('*'));
+    }""", timeout=timeout)  # something ran, and nothing runs or waits any more
     page.wait_for_timeout(500)
 
 

@@ -80,6 +80,12 @@ import os, subprocess
 open("/tmp/leak.txt", "w").write("from the last student")
 if os.path.isdir("/dev/shm"):
     open("/dev/shm/leak.txt", "w").write("from the last student")
+sockets = [line.split()[4] for line in open("/proc/self/mountinfo") if "optkit-ipc" in line][0]
+for folder in ("/tmp", "/dev/shm", sockets):  # a folder made unreadable and unwritable by its owner
+    os.makedirs(f"{folder}/kept/inner")
+    open(f"{folder}/kept/inner/note.txt", "w").write("from the last student")
+    os.chmod(f"{folder}/kept/inner", 0)
+    os.chmod(f"{folder}/kept", 0o500)
 subprocess.Popen(["setsid", "sh", "-c", "sleep 989 & sleep 989"], start_new_session=True)  # a daemon
 '''
 LOOK_FOR_TRACES = '''
@@ -97,7 +103,11 @@ def _try(action):
         return action()
     except Exception as exc:
         return type(exc).__name__
+sockets = [line.split()[4] for line in open("/proc/self/mountinfo") if "optkit-ipc" in line][0]
 traces = {
+    "kept": [f for f in ("/tmp", "/dev/shm", sockets) if os.path.exists(f"{f}/kept")],
+    "pid 1 environment": _try(lambda: len(open("/proc/1/environ", "rb").read())),
+    "pid 1 files": _try(lambda: open("/proc/1/fd/2", "w").write("forged grader log line")),
     "tmp": os.path.exists("/tmp/leak.txt"),
     "shm": os.path.exists("/dev/shm/leak.txt"),
     "daemon": any("sleep 989" in c for c in _cmdlines()),
@@ -107,6 +117,14 @@ traces = {
 print("TRACES " + json.dumps(traces))
 '''
 KILL_THE_FACTORY = "import os, signal\nos.kill(os.getppid(), signal.SIGKILL)\n"
+FILL_THE_SOCKETS_FOLDER = '''
+import os, time
+sockets = [line.split()[4] for line in open("/proc/self/mountinfo") if "optkit-ipc" in line][0]
+for number in range(40):   # up to 2.5 GB on the host's disk, 64 MB a file
+    with open(f"{sockets}/fill{number}.bin", "wb") as f:
+        f.write(b"0" * (64 << 20))
+    time.sleep(0.1)
+'''
 
 
 def test_nothing_passes_from_one_student_to_the_next(tmp_path, release_nb, solution_nb):
@@ -115,7 +133,7 @@ def test_nothing_passes_from_one_student_to_the_next(tmp_path, release_nb, solut
     server's memory cannot be read, and a student who kills the server only loses their own run."""
     originals, course = tmp_path / "submitted", tmp_path / "course"
     for student, code in (("a_leaves_traces", LEAVE_TRACES), ("b_looks_for_traces", LOOK_FOR_TRACES),
-                          ("c_kills_the_factory", KILL_THE_FACTORY)):
+                          ("c_kills_the_factory", KILL_THE_FACTORY), ("c_fills_the_sockets", FILL_THE_SOCKETS_FOLDER)):
         catalogue.answers("lab3_optimizers", extra={"my_optimizer": code})(originals / student, release_nb, solution_nb)
     catalogue.right("lab3_optimizers")(originals / "d_after_the_killer", release_nb, solution_nb)
     table = grade(originals, tmp_path / "grades.csv", course_dir=course, limits=catalogue.LIMITS, workers=1,
@@ -123,10 +141,13 @@ def test_nothing_passes_from_one_student_to_the_next(tmp_path, release_nb, solut
     scores = {e["student_id"]: (e["score"], e["status"]) for e in table}
     assert scores["a_leaves_traces"] == (15, "graded") and scores["b_looks_for_traces"] == (15, "graded")
     assert scores["d_after_the_killer"] == (15, "graded"), scores   # the batch goes on with a new server
+    assert scores["c_fills_the_sockets"][1] == "kernel died", scores  # stopped once it wrote 8 MB there
     graded = notebooks.read(course / "autograded" / "b_looks_for_traces" / "lab3_optimizers" / "lab3_optimizers.ipynb")
     printed = "".join(o.get("text", "") for c in graded.cells for o in c.get("outputs", []))
     traces = json.loads(printed.split("TRACES ")[1].splitlines()[0])
     assert traces["tmp"] is False and traces["shm"] is False and traces["daemon"] is False, traces
+    assert traces["kept"] == [], traces  # wiped, even a folder its owner made unreadable
+    assert traces["pid 1 environment"] == "PermissionError" and traces["pid 1 files"] == "PermissionError", traces
     assert traces["server memory"] == "PermissionError" and traces["server environment"] == "PermissionError", traces
 
 
