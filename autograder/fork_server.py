@@ -155,10 +155,47 @@ def _kernel(request, memory_mb):
         with os.fdopen(fd, "w") as f:
             json.dump(request["connection"], f)
         sys.argv = ["ipykernel_launcher", "-f", connection_file, *request["argv"]]
+        _cap_messages()
         from ipykernel import kernelapp
         kernelapp.launch_new_instance()
     finally:
         os._exit(0)
+
+
+MESSAGE_STRING_BYTES, KEPT_BYTES = 16 << 20, 64 << 10
+CUT_IN_KERNEL = "characters cut before leaving the kernel"
+
+
+def _cut_long(value):
+    """``value`` (a message's content or metadata) with every string over MESSAGE_STRING_BYTES cut to its
+    last KEPT_BYTES, said at its start."""
+    if isinstance(value, str) and len(value) > MESSAGE_STRING_BYTES:
+        return f"[{len(value) - KEPT_BYTES} {CUT_IN_KERNEL}]\n" + value[-KEPT_BYTES:]
+    if isinstance(value, dict):
+        return {k: _cut_long(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_cut_long(v) for v in value]
+    return value
+
+
+def _cap_messages():
+    """In the kernel, before it starts: no string of a message it sends is over MESSAGE_STRING_BYTES (a
+    single giant print or image would cost the grader several times its size to decode). A backstop
+    for careless code (the grader's own budget, autograder.bounded_execute, bounds what is kept)."""
+    from jupyter_client.session import Session
+    send = Session.send
+
+    def capped(self, stream, msg_or_type, content=None, *args, **kwargs):
+        if content is not None:
+            content = _cut_long(content)
+        elif isinstance(msg_or_type, dict):
+            msg_or_type = {**msg_or_type, "content": _cut_long(msg_or_type.get("content", {})),
+                           "metadata": _cut_long(msg_or_type.get("metadata", {}))}
+        if kwargs.get("metadata") is not None:
+            kwargs["metadata"] = _cut_long(kwargs["metadata"])
+        return send(self, stream, msg_or_type, content, *args, **kwargs)
+
+    Session.send = capped
 
 
 class Server:

@@ -1,4 +1,5 @@
 """``grade``: intake, real nbgrader autograde into the gradebook, feedback HTML, CSV."""
+import json
 import multiprocessing
 import shutil
 import time
@@ -10,6 +11,7 @@ import nbformat
 from . import intake, lms, notebooks, paths, report
 from .bounded_execute import TRUNCATED_KEY, human
 from .course import CourseDir, Limits, sandbox_problem
+from .fork_server import CUT_IN_KERNEL
 from .journal import Journal, grader_fingerprint, submission_fingerprint
 from .restore import reconcile
 
@@ -59,6 +61,8 @@ def run_notes(autograded_path, limits):
     if cut:
         notes.append(f"output truncated: {human(sum(c['printed'] for c in cut))} printed, "
                      f"{human(sum(c['kept'] for c in cut))} kept ({len(cut)} cell(s))")
+    if CUT_IN_KERNEL in json.dumps([cell.get("outputs", []) for cell in cells]):
+        notes.append("output truncated: a message over 16 MB was cut in the kernel")
     if "KeyboardInterrupt" in names or "CellTimeoutError" in names:
         notes.append(f"a cell ran for more than {limits.cell_seconds:g} s and was interrupted")
     if "MemoryError" in names:
