@@ -25,6 +25,7 @@ import resource
 import select
 import shutil
 import signal
+import stat
 import sys
 import tempfile
 import time
@@ -293,15 +294,43 @@ class Server:
 
 def _remove(path):
     """Remove ``path`` and all below it, also what its owner (the kernel: the same user) made unreadable
-    or unwritable (a folder of mode 0 is given back its owner's rights first)."""
+    or unwritable (a folder of mode 0 is given back its owner's rights first), and trees deeper than a
+    path can name: folders are opened relative to their parent (``dir_fd``), one open folder per level,
+    without recursion (shutil.rmtree gives up on a folder of mode 0)."""
     try:
-        if os.path.isdir(path) and not os.path.islink(path):
-            os.chmod(path, 0o700)
-            for name in os.listdir(path):
-                _remove(os.path.join(path, name))
-            os.rmdir(path)
-        else:
-            os.unlink(path)
+        top = os.open(os.path.dirname(path), os.O_RDONLY | os.O_DIRECTORY)
+    except OSError:
+        return
+    stack, opened = [(top, os.path.basename(path), None)], [top]
+    while stack:
+        parent, name, own = stack.pop()
+        if own is not None:  # its content is gone: the folder itself
+            os.close(own)
+            opened.remove(own)
+            _quietly(os.rmdir, name, dir_fd=parent)
+            continue
+        try:
+            is_folder = stat.S_ISDIR(os.stat(name, dir_fd=parent, follow_symlinks=False).st_mode)
+        except OSError:
+            continue
+        if not is_folder:
+            _quietly(os.unlink, name, dir_fd=parent)
+            continue
+        _quietly(os.chmod, name, 0o700, dir_fd=parent)
+        try:
+            own = os.open(name, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW, dir_fd=parent)
+        except OSError:
+            continue
+        opened.append(own)
+        stack.append((parent, name, own))
+        stack.extend((own, child, None) for child in os.listdir(own))
+    for fd in opened:
+        os.close(fd)
+
+
+def _quietly(action, *args, **kwargs):
+    try:
+        action(*args, **kwargs)
     except OSError:
         pass
 
@@ -328,6 +357,8 @@ def main(argv=None):
     parser.add_argument("--preload", default=",".join(PRELOAD))
     args = parser.parse_args(argv)
     _prctl(PR_SET_DUMPABLE, 0)  # first: nothing of this process is readable from a kernel (/proc, ptrace)
+    _, most = resource.getrlimit(resource.RLIMIT_NOFILE)  # one open folder per level of what it wipes
+    resource.setrlimit(resource.RLIMIT_NOFILE, (most, most))
     signal.signal(signal.SIGINT, signal.SIG_IGN)   # Ctrl-C is the grader's business
     os.environ.setdefault("MPLBACKEND", "module://matplotlib_inline.backend_inline")  # as ipykernel sets it
     started = time.monotonic()

@@ -81,11 +81,20 @@ open("/tmp/leak.txt", "w").write("from the last student")
 if os.path.isdir("/dev/shm"):
     open("/dev/shm/leak.txt", "w").write("from the last student")
 sockets = [line.split()[4] for line in open("/proc/self/mountinfo") if "optkit-ipc" in line][0]
-for folder in ("/tmp", "/dev/shm", sockets):  # a folder made unreadable and unwritable by its owner
-    os.makedirs(f"{folder}/kept/inner")
+for folder in ("/tmp", "/dev/shm", sockets):  # a folder made unreadable and unwritable by its owner,
+    os.makedirs(f"{folder}/kept/inner")        # and one deeper than a path can name
     open(f"{folder}/kept/inner/note.txt", "w").write("from the last student")
     os.chmod(f"{folder}/kept/inner", 0)
     os.chmod(f"{folder}/kept", 0o500)
+    here = os.getcwd()
+    os.chdir(folder)
+    os.mkdir("deep")
+    os.chdir("deep")
+    for _ in range(20):
+        os.mkdir("d" * 250)
+        os.chdir("d" * 250)
+    open("note.txt", "w").write("from the last student")
+    os.chdir(here)
 subprocess.Popen(["setsid", "sh", "-c", "sleep 989 & sleep 989"], start_new_session=True)  # a daemon
 '''
 LOOK_FOR_TRACES = '''
@@ -105,7 +114,7 @@ def _try(action):
         return type(exc).__name__
 sockets = [line.split()[4] for line in open("/proc/self/mountinfo") if "optkit-ipc" in line][0]
 traces = {
-    "kept": [f for f in ("/tmp", "/dev/shm", sockets) if os.path.exists(f"{f}/kept")],
+    "kept": [f for f in ("/tmp", "/dev/shm", sockets) if os.path.exists(f"{f}/kept") or os.path.exists(f"{f}/deep")],
     "pid 1 environment": _try(lambda: len(open("/proc/1/environ", "rb").read())),
     "pid 1 files": _try(lambda: open("/proc/1/fd/2", "w").write("forged grader log line")),
     "tmp": os.path.exists("/tmp/leak.txt"),
