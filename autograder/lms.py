@@ -15,7 +15,6 @@ A file no rule fits is reported, never dropped; an nbgrader course's own folders
 ``release/``, ...) are reported and skipped; of several attempts of one student the latest is graded
 and the others are reported as superseded. ``--pattern`` replaces the rules (``user_pattern``).
 """
-import io
 import os
 import re
 import shutil

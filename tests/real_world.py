@@ -10,7 +10,6 @@ import os
 
 import nbformat
 
-import catalogue
 from autograder import notebooks, samples
 
 A = "lab3_optimizers"

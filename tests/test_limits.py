@@ -123,7 +123,7 @@ def _graded_peak(tmp_path, students):
     import sys
     import time
 
-    from autograder import paths, samples
+    from autograder import paths
     release = notebooks.read(paths.NOTEBOOKS / A / f"{A}.ipynb")
     source = notebooks.read(paths.SOLUTIONS / A / f"{A}.ipynb")
     for name, code in students.items():

@@ -271,18 +271,33 @@ def state_kept_problem(my_optimizer, myOptParam, myDenseLayer, solver):
     return None
 
 
-def _handout_start(myOptParam, myDenseLayer):
-    """The handout's starting point: after np.random.seed(101), a (2, 3) layer, a non-zero state (the
-    v's non-negative) and one gradient, all drawn with np.random.randn."""
+def _handout_numbers():
+    """The handout's numbers, drawn with np.random.randn after np.random.seed(101): wegt (2, 3), bias (2,),
+    {state name: array} (the v's non-negative), W_grad (2, 3), B_grad (2,)."""
     np.random.seed(101)
-    lyr = myDenseLayer(2, 3)
-    opt = _fresh_opt(myOptParam, 2, 3)
-    lyr.wegt = np.random.randn(2, 3)
-    lyr.bias = np.random.randn(2)
+    wegt, bias = np.random.randn(2, 3), np.random.randn(2)
+    state = {}
     for name in OPT_STATE:
         value = np.random.randn(2, 3) if name.startswith("W") else np.random.randn(2)
-        setattr(opt, name, np.abs(value) if name.endswith("vt") else value)
-    return lyr, opt, np.random.randn(2, 3), np.random.randn(2)
+        state[name] = np.abs(value) if name.endswith("vt") else value
+    return wegt, bias, state, np.random.randn(2, 3), np.random.randn(2)
+
+
+def _handout_start(myOptParam, myDenseLayer):
+    """The handout's starting point: a (2, 3) layer and a state of yours holding ``_handout_numbers``,
+    and the gradient."""
+    lyr, opt = myDenseLayer(2, 3), _fresh_opt(myOptParam, 2, 3)
+    lyr.wegt, lyr.bias, state, W_grad, B_grad = _handout_numbers()
+    for name, value in state.items():
+        setattr(opt, name, value)
+    return lyr, opt, W_grad, B_grad
+
+
+SOLO_CALLS = ((1, 3), (2, 4))  # (call number, iter): two calls of one solver, learning_rate 10
+
+
+def _solo_label(solver, number, iteration):
+    return f"{solver} alone from the handout's start, call {number} of 2 (learning_rate=10, iter={iteration})"
 
 
 def trace_solo(my_optimizer, myOptParam, myDenseLayer, solver):
@@ -290,8 +305,8 @@ def trace_solo(my_optimizer, myOptParam, myDenseLayer, solver):
     with its gradient: lyr.wegt, lyr.bias, the solver's state and the gradients given, after each."""
     lyr, opt, W_grad, B_grad = _handout_start(myOptParam, myDenseLayer)
     steps = []
-    for number, iteration in ((1, 3), (2, 4)):
-        label = f"{solver} alone from the handout's start, call {number} of 2 (learning_rate=10, iter={iteration})"
+    for number, iteration in SOLO_CALLS:
+        label = _solo_label(solver, number, iteration)
         given = (W_grad.copy(), B_grad.copy())
         try:
             my_optimizer(lyr, opt, *given, solver, 10, iteration)
@@ -319,10 +334,10 @@ def handout_optimizer_check(my_optimizer, myOptParam, myDenseLayer, only=None):
         print(f"For {only}:")
         print(np.concatenate((got[0].arrays["lyr.wegt"][0], got[0].arrays["lyr.bias"][0:1]))
               if got and not got[0].error and "lyr.bias" in got[0].arrays else "raised " + error_text(got[0].error))
-        expected = [Step(f"{only} alone from the handout's start, call {n} of 2 (learning_rate=10, iter={i})",
-                         {**{k: np.array(v) for k, v in arrays.items()}, "W_grad": W, "B_grad": B})
-                    for (n, i), arrays, W, B in zip(((1, 3), (2, 4)), SOLO_EXPECTED[only],
-                                                    *_given_gradients(myOptParam, myDenseLayer))]
+        *_, W_grad, B_grad = _handout_numbers()  # given to each call, to come back unchanged
+        expected = [Step(_solo_label(only, n, i), {**{k: np.array(v) for k, v in arrays.items()},
+                                                   "W_grad": W_grad, "B_grad": B_grad})
+                    for (n, i), arrays in zip(SOLO_CALLS, SOLO_EXPECTED[only])]
         return show(judge_values(expected, got, optimizer_hint(only), what="my_optimizer"))
     lyr, opt, W_grad, B_grad = _handout_start(myOptParam, myDenseLayer)
     expected = [Step(f"after {solver}", {"row": np.array(HANDOUT_OPTIMIZER_ROWS[solver])}) for solver in SOLVERS]
@@ -344,12 +359,6 @@ def handout_optimizer_check(my_optimizer, myOptParam, myDenseLayer, only=None):
         if problem:
             verdict = Verdict(False, f"{solver}: {problem}.")
     return show(verdict)
-
-
-def _given_gradients(myOptParam, myDenseLayer):
-    """The handout's gradient, as given to each of the two calls: ([W, W], [B, B])."""
-    _, _, W_grad, B_grad = _handout_start(myOptParam, myDenseLayer)
-    return [W_grad, W_grad], [B_grad, B_grad]
 
 
 def trace_nesterov_from_rest(my_optimizer, myOptParam, myDenseLayer, learning_rate=0.1, calls=2):
