@@ -16,16 +16,26 @@ bounded where they enter the grader, message by message:
 
 The cells that lost output carry ``optkit_output_truncated`` = {"printed": bytes, "kept": bytes} in
 their metadata; ``grading.run_notes`` says so in the row.
+
+Below all of this, no message over ``MESSAGE_BYTES`` is read at all: the grader's sockets refuse it
+(zmq's MAXMSGSIZE, set by ``warm_kernels.WarmKernelManager``) and drop the connection, which is made
+again (``_connection_lost``); what the kernel sent meanwhile is lost. A cell whose output never ended
+(a refused message, or a kernel that stopped sending) is graded on as it is, not an error that stops
+the notebook as in nbgrader (verdicts come from the tests' reports: a lost report is a failed test),
+and carries ``optkit_output_lost`` (why) in its metadata.
 """
 import collections
 
+import zmq
+from zmq.utils.monitor import parse_monitor_message
 from nbformat.v4 import new_output
 from nbgrader.preprocessors import Execute
 from traitlets import Integer
 
 from .labkit.trace import TRACE_MIME
 
-TRUNCATED_KEY = "optkit_output_truncated"
+TRUNCATED_KEY, LOST_KEY = "optkit_output_truncated", "optkit_output_lost"
+MESSAGE_BYTES = 64 << 20  # the largest message the grader reads (strings over 16 MB are cut in the kernel)
 
 
 def payload_bytes(value):
@@ -68,7 +78,44 @@ class BoundedExecute(Execute):
         self._kept = self._outputs = self._traces = self._errors = 0
         self._cell_index = 0
         self._over = {}  # cell index -> {"printed": bytes, "kept": bytes, "tail": deque, "tail_size": bytes}
+        self._monitors, self._lost_in_cell, self._unfinished = None, False, False
         return super().preprocess(nb, resources, km)
+
+    def _watch_connections(self):
+        """Sockets told when one of the client's sockets loses its connection (made once a kernel client
+        exists: the monitors of its shell, iopub and stdin sockets, in the client's context, so that
+        stopping the client closes them; read here without waiting, through a plain zmq socket)."""
+        if self._monitors is not None or getattr(self, "kc", None) is None:
+            return
+        self._monitors = []
+        for channel in (self.kc.shell_channel, self.kc.iopub_channel, self.kc.stdin_channel):
+            owned = channel.socket.get_monitor_socket(zmq.EVENT_DISCONNECTED)  # kept: it owns the monitor
+            self._monitors.append((zmq.Socket.shadow(owned.underlying), owned, channel.socket))
+
+    def _connection_lost(self):
+        """Whether a socket lost its connection during this cell (a message over MESSAGE_BYTES refused)."""
+        for monitor, _, socket in self._monitors or ():
+            while monitor.poll(0):
+                # zmq ends a connection that broke its protocol for good: made again for what follows
+                endpoint = parse_monitor_message(monitor.recv_multipart())["endpoint"].decode()
+                try:
+                    socket.disconnect(endpoint)
+                except zmq.ZMQError:
+                    pass
+                socket.connect(endpoint)
+                self._lost_in_cell = True
+        return self._lost_in_cell
+
+    @property
+    def raise_on_iopub_timeout(self):
+        """False: a cell whose output never ended is noted and the notebook graded on (nbgrader's True
+        stops it with an error). nbclient asks only when the cell's output did not end in time."""
+        self._unfinished = True
+        return False
+
+    @raise_on_iopub_timeout.setter
+    def raise_on_iopub_timeout(self, value):
+        raise ValueError("BoundedExecute decides itself what a cell's unfinished output means")
 
     def output(self, outs, msg, display_id, cell_index):
         sent = payload_bytes(msg.get("content", {}))
@@ -139,7 +186,13 @@ class BoundedExecute(Execute):
 
     def preprocess_cell(self, cell, resources, cell_index):
         self._cell_index = cell_index
+        self._watch_connections()
+        self._lost_in_cell = self._unfinished = False
         cell, resources = super().preprocess_cell(cell, resources, cell_index)
+        if self._connection_lost():
+            cell.metadata[LOST_KEY] = f"a message over {human(MESSAGE_BYTES)} was refused"
+        elif self._unfinished:
+            cell.metadata[LOST_KEY] = "the kernel stopped sending it"
         over = self._over.get(cell_index)
         if over is not None and cell.get("cell_type") == "code":
             tail = [out for out, _ in over.pop("tail")]

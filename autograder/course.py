@@ -44,7 +44,7 @@ def sandbox_problem(never=()):
         return "bubblewrap is not installed (`apt-get install bubblewrap`, or `make sandbox`)"
     try:
         with tempfile.TemporaryDirectory(prefix="optkit-sandbox-probe-") as here:
-            tried = subprocess.run(sandboxed([interpreter(), "-c", "import numpy, ipykernel"], writable=[],
+            tried = subprocess.run(sandboxed([interpreter(), "-c", "import numpy, ipykernel"],
                                              readable=[], here=here, never=never),
                                    capture_output=True, text=True, timeout=60, env=clean_environment())
     except SandboxError as exc:

@@ -35,7 +35,10 @@ PRELOAD = ("numpy", "scipy.special", "matplotlib", "matplotlib.pyplot", "sklearn
 
 
 TMP_MB, SHM_MB = 512, 64  # the sandbox's private /tmp and /dev/shm: memory, so capped
-IPC_FILES_BYTES = 8 << 20          # files a kernel may leave in its sockets folder (it needs none)
+# the kernel's sockets: a folder of the sandbox's own (memory, 1 MB: a kernel writes no file there),
+# which the grader reaches through /proc/<pid>/root; nothing a kernel writes lands on the host's disk
+SOCKETS_DIR, SOCKETS_BYTES = "/run/kernel", 1 << 20
+MOST_FILES = 20_000   # files a kernel may make in each of its folders (an empty file costs memory too)
 SANDBOX_UID = SANDBOX_GID = 1000   # the kernel's user in its own user namespace: no privileges
 # What a kernel reads of the system: shared libraries, programs (a `!ls` in a cell), fonts, time zones,
 # and the few /etc files the dynamic loader and Python read. Top-level folders that are links
@@ -79,12 +82,15 @@ def environment_paths():
     return sorted(p for p in found if not any(p.startswith(o.rstrip("/") + "/") for o in found if o != p))
 
 
-def sandboxed(command, writable, readable, here, never=()):
+def sandboxed(command, readable, here, never=(), info_fd=None):
     """``command`` wrapped in bubblewrap, seeing only what a kernel needs (an allow-list): the Python
     installation (``environment_paths``) and ``SYSTEM_PATHS``, read-only; the folder ``here`` (its
-    working folder) and the ``readable`` paths read-only; the ``writable`` folders; a private /tmp as
-    HOME (TMP_MB at most) and /dev/shm (SHM_MB). Nothing else exists for it: no home folders, no other
-    course or project folders, no /srv, /mnt, /media, /var, /opt beyond the environment.
+    working folder) and the ``readable`` paths read-only. It can write only into memory of its own, each
+    folder capped: /tmp as HOME (TMP_MB), /dev/shm (SHM_MB) and SOCKETS_DIR (SOCKETS_BYTES); / and /dev
+    are read-only. Nothing else exists for it: no home folders, no other course or project folders, no
+    /srv, /mnt, /media, /var, /opt beyond the environment. bubblewrap writes the sandbox's pid (as the
+    host sees it) as JSON to ``info_fd`` (``{"child-pid": N, ...}``): SOCKETS_DIR is
+    ``/proc/N/root/run/kernel`` for the grader.
 
     It runs as an unprivileged user (SANDBOX_UID) in its own user, process, IPC, network (none) and
     other namespaces, as their pid 1, with no capabilities, from a clean environment
@@ -107,8 +113,10 @@ def sandboxed(command, writable, readable, here, never=()):
             "--as-pid-1", "--die-with-parent", "--new-session", "--cap-drop", "ALL", "--clearenv"]
     for name, value in clean_environment().items():
         wrap += ["--setenv", name, value]
+    if info_fd is not None:
+        wrap += ["--info-fd", str(info_fd)]
     wrap += ["--dev", "/dev", "--proc", "/proc", "--size", str(SHM_MB << 20), "--tmpfs", "/dev/shm",
-            "--size", str(TMP_MB << 20), "--tmpfs", "/tmp"]
+             "--size", str(TMP_MB << 20), "--tmpfs", "/tmp", "--size", str(SOCKETS_BYTES), "--tmpfs", SOCKETS_DIR]
     for top in TOP_LEVEL:
         if os.path.islink(top):
             wrap += ["--symlink", os.readlink(top), top]
@@ -118,10 +126,10 @@ def sandboxed(command, writable, readable, here, never=()):
         if os.path.exists(path):
             wrap += ["--ro-bind", path, path]
     wrap += ["--ro-bind", here, here]
-    for folder in writable:
-        wrap += ["--bind", folder, folder]
     for path in readable:
         wrap += ["--ro-bind", path, path]
+    # bubblewrap's root and /dev are memory without a cap, and would outlive a kernel: read-only
+    wrap += ["--remount-ro", "/dev", "--remount-ro", "/"]
     return wrap + ["--chdir", here, "--"] + command
 
 
@@ -226,14 +234,14 @@ class Server:
         return {}
 
     def expire(self):
-        """Past its deadline, or once it has written more than IPC_FILES_BYTES of files into its sockets
-        folder (on the host's disk, unlike /tmp), the kernel and all it started are killed."""
+        """Past its deadline, or once it has made more than MOST_FILES files in one of the folders it
+        can write (each capped in bytes, not in files), the kernel and all it started are killed."""
         if self.pid is None or self.exit is not None:
             return
         if time.monotonic() > self.deadline:
             sys.stderr.write(f"fork_server: the notebook ran out of its {self.args.seconds:g} s\n")
-        elif _folder_bytes(self.args.ipc_dir) > IPC_FILES_BYTES:
-            sys.stderr.write("fork_server: the kernel wrote files into its sockets folder\n")
+        elif self.args.sandboxed and max(map(_files_used, self.wiped())) > MOST_FILES:
+            sys.stderr.write(f"fork_server: the kernel made more than {MOST_FILES} files\n")
         else:
             return
         self._kill_descendants()
@@ -280,11 +288,15 @@ class Server:
             if pid == self.pid and self.exit is None:
                 self.exit = os.waitstatus_to_exitcode(status)
 
+    def wiped(self):
+        """The folders a kernel can write, wiped after it: its sockets' folder; in the sandbox also
+        /tmp and /dev/shm."""
+        return [self.args.ipc_dir] + (["/tmp", "/dev/shm"] if self.args.sandboxed else [])
+
     def reset(self, _=None):
         self._kill_descendants()
         self._reap()
-        wipe = [self.args.ipc_dir] + (["/tmp", "/dev/shm"] if self.args.sandboxed else [])
-        for folder in wipe:
+        for folder in self.wiped():
             for name in os.listdir(folder) if os.path.isdir(folder) else []:
                 _remove(os.path.join(folder, name))
         self.pid = self.exit = self.deadline = None
@@ -334,17 +346,14 @@ def _quietly(action, *args, **kwargs):
         pass
 
 
-def _folder_bytes(folder):
-    """The bytes of the regular files in ``folder`` and below (sockets and links count nothing)."""
-    total = 0
-    for top, _, files in os.walk(folder):
-        for name in files:
-            try:
-                stat = os.lstat(os.path.join(top, name))
-            except OSError:
-                continue
-            total += stat.st_size if (stat.st_mode & 0o170000) == 0o100000 else 0
-    return total
+def _files_used(folder):
+    """The files and folders in use on the file system of ``folder`` (one of the sandbox's own, memory
+    file systems): asked of the kernel, not counted by walking."""
+    try:
+        found = os.statvfs(folder)
+    except OSError:
+        return 0
+    return found.f_files - found.f_ffree
 
 
 def main(argv=None):

@@ -1,6 +1,9 @@
 """``grade``: intake, real nbgrader autograde into the gradebook, feedback HTML, CSV."""
+import collections
+import contextlib
 import json
 import multiprocessing
+import os
 import shutil
 import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -9,7 +12,7 @@ from pathlib import Path
 import nbformat
 
 from . import intake, lms, notebooks, paths, report
-from .bounded_execute import TRUNCATED_KEY, human
+from .bounded_execute import LOST_KEY, TRUNCATED_KEY, human
 from .course import CourseDir, Limits, sandbox_problem
 from .fork_server import CUT_IN_KERNEL
 from .journal import Journal, grader_fingerprint, submission_fingerprint
@@ -61,6 +64,8 @@ def run_notes(autograded_path, limits):
     if cut:
         notes.append(f"output truncated: {human(sum(c['printed'] for c in cut))} printed, "
                      f"{human(sum(c['kept'] for c in cut))} kept ({len(cut)} cell(s))")
+    lost = collections.Counter(cell.metadata[LOST_KEY] for cell in cells if LOST_KEY in cell.get("metadata", {}))
+    notes += [f"output lost in {count} cell(s): {why}" for why, count in lost.items()]
     if CUT_IN_KERNEL in json.dumps([cell.get("outputs", []) for cell in cells]):
         notes.append("output truncated: a message over 16 MB was cut in the kernel")
     if "KeyboardInterrupt" in names or "CellTimeoutError" in names:
@@ -132,14 +137,10 @@ def grade(submissions_dir, csv_path, course_dir=None, db_url=None, feedback_dir=
 
 def _grade_ready(course, rows, sources, feedback_dir, regrade, workers, log, progress):
     """Grade the rows ready for it (a kernel per student and assignment), or keep the journal's."""
-    ready = [r for r in rows if r.status == intake.READY]
-    if ready and workers <= 1:
-        course.warm_up()  # the kernel factory starts while the assignments are generated
-    for assignment in sorted({r.assignment for r in ready}):
-        course.generate(assignment)  # source cells (with hidden tests) into the gradebook
     by_student = {}
-    for row in ready:
-        by_student.setdefault((row.student_id, row.assignment), []).append(row)
+    for row in rows:
+        if row.status == intake.READY:
+            by_student.setdefault((row.student_id, row.assignment), []).append(row)
     journal = Journal(course.root / "journal.json", grader_fingerprint(course.limits))
     total, to_grade = len(by_student), []
     for number, ((student, assignment), group) in enumerate(sorted(by_student.items()), start=1):
@@ -150,42 +151,66 @@ def _grade_ready(course, rows, sources, feedback_dir, regrade, workers, log, pro
             _copy_feedback(course, student, assignment, group, feedback_dir)
         else:
             to_grade.append((number, student, assignment, group, key, fingerprint))
-    tick = progress or (lambda done, total: None)
-    tick(0, len(to_grade))
-    if workers <= 1 or len(to_grade) <= 1:
+    # the kernel factories (this process's, or each worker's) start while the assignments are generated
+    pool = _start_pool(course, workers) if workers > 1 and len(to_grade) > 1 else None
+    if to_grade and pool is None:
+        course.warm_up()
+    with pool or contextlib.nullcontext():
+        for assignment in sorted({r.assignment for _, _, _, group, _, _ in to_grade for r in group}):
+            course.generate(assignment)  # source cells (with hidden tests) into the gradebook
+        tick = progress or (lambda done, total: None)
+        tick(0, len(to_grade))
+        if pool is not None:
+            _grade_in_parallel(course, to_grade, feedback_dir, pool, journal, log, tick)
+            return
         for done, (number, student, assignment, group, key, fingerprint) in enumerate(to_grade, start=1):
             log(f"[{number}/{total}] grading {student} / {assignment}")
             _grade_one(course, student, assignment, group, feedback_dir)
             journal.record(key, fingerprint, group)
             tick(done, len(to_grade))
-    else:
-        _grade_in_parallel(course, to_grade, feedback_dir, workers, journal, log, tick)
 
 
-def _grade_in_parallel(course, to_grade, feedback_dir, workers, journal, log, tick):
-    """Grade the groups of ``to_grade`` in ``workers`` processes; each student's notebooks still run
-    in a kernel of their own. The journal is written as each one finishes."""
+def _start_pool(course, workers):
+    """``workers`` grading processes, started now: each starts its kernel factory (``warm_up``) while
+    this process still generates the assignments."""
     context = multiprocessing.get_context("spawn")  # fresh processes: no kernel or socket is inherited
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_warm_worker,
+                               initargs=(course.root, course.db_url, course.limits, course.hidden))
+    for _ in range(workers):  # a process is started for each task submitted while none is idle
+        pool.submit(os.getpid)
+    return pool
+
+
+def _warm_worker(root, db_url, limits, hidden):
+    """A grading process's start: its fork server warms up (a failure here shows in its first grading)."""
+    try:
+        CourseDir(root, db_url, limits, hidden).warm_up()
+    except Exception:  # noqa: BLE001 - grade_student starts it again and reports what goes wrong
+        pass
+
+
+def _grade_in_parallel(course, to_grade, feedback_dir, pool, journal, log, tick):
+    """Grade the groups of ``to_grade`` in ``pool``'s processes; each student's notebooks still run
+    in a kernel of their own. The journal is written as each one finishes."""
     started, finished = time.monotonic(), 0
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-        futures = {pool.submit(grade_student, course.root, course.db_url, course.limits, course.hidden, student,
-                               assignment, group, feedback_dir): (student, assignment, group, key, fingerprint)
-                   for _, student, assignment, group, key, fingerprint in to_grade}
-        for future in as_completed(futures):
-            student, assignment, group, key, fingerprint = futures[future]
-            try:
-                graded_group = future.result()
-            except Exception as exc:  # noqa: BLE001 - a worker that died (BrokenProcessPool): this student's row says so
-                _failed(group, f"the grading process failed ({type(exc).__name__}: {exc}); run the same command again")
-                continue
-            for row, graded in zip(group, graded_group):
-                for name in row.RESULT + ("done",):
-                    setattr(row, name, getattr(graded, name))
-            journal.record(key, fingerprint, group)
-            finished += 1
-            tick(finished, len(to_grade))
-            eta = (time.monotonic() - started) / finished * (len(to_grade) - finished)
-            log(f"[{finished}/{len(to_grade)}] graded {student} / {assignment} (about {eta:.0f} s to go)")
+    futures = {pool.submit(grade_student, course.root, course.db_url, course.limits, course.hidden, student,
+                           assignment, group, feedback_dir): (student, assignment, group, key, fingerprint)
+               for _, student, assignment, group, key, fingerprint in to_grade}
+    for future in as_completed(futures):
+        student, assignment, group, key, fingerprint = futures[future]
+        try:
+            graded_group = future.result()
+        except Exception as exc:  # noqa: BLE001 - a worker that died (BrokenProcessPool): this student's row says so
+            _failed(group, f"the grading process failed ({type(exc).__name__}: {exc}); run the same command again")
+            continue
+        for row, graded in zip(group, graded_group):
+            for name in row.RESULT + ("done",):
+                setattr(row, name, getattr(graded, name))
+        journal.record(key, fingerprint, group)
+        finished += 1
+        tick(finished, len(to_grade))
+        eta = (time.monotonic() - started) / finished * (len(to_grade) - finished)
+        log(f"[{finished}/{len(to_grade)}] graded {student} / {assignment} (about {eta:.0f} s to go)")
 
 
 def grade_student(root, db_url, limits, hidden, student, assignment, group, feedback_dir):

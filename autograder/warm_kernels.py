@@ -33,7 +33,8 @@ from jupyter_core.paths import jupyter_runtime_dir
 from traitlets import Dict
 
 from . import paths
-from .fork_server import clean_environment, interpreter, sandboxed
+from .bounded_execute import MESSAGE_BYTES
+from .fork_server import SOCKETS_DIR, clean_environment, interpreter, sandboxed
 
 SERVER_SCRIPT = Path(__file__).resolve().with_name("fork_server.py")
 START_SECONDS, REPLY_SECONDS = 120, 30
@@ -54,30 +55,61 @@ class ForkServer:
     def __init__(self, spec):
         self.spec = spec
         tag = f"{os.getpid()}-{uuid.uuid4().hex[:8]}"
-        self.ipc_dir = Path(jupyter_runtime_dir()) / "optkit-ipc" / tag
         self.slot = Path(spec["root"]) / "kernel-slots" / tag
-        self.ipc_dir.mkdir(parents=True)
         self.slot.mkdir(parents=True)
+        # the kernel's sockets: in the sandbox, a folder of its own memory (SOCKETS_DIR) that this
+        # process reaches through /proc/<pid>/root (known once bubblewrap says the pid); else on disk
+        self.ipc_dir = None if spec["sandbox"] else Path(jupyter_runtime_dir()) / "optkit-ipc" / tag
+        self.kernel_sockets = SOCKETS_DIR if spec["sandbox"] else str(self.ipc_dir)
+        self.sockets = self.ipc_dir
+        if self.ipc_dir is not None:
+            self.ipc_dir.mkdir(parents=True)
         self.process, self.error, self._buffer = None, None, b""
         self._ready, self._lock = threading.Event(), threading.Lock()
+        info, told = os.pipe() if spec["sandbox"] else (None, None)
         # started from this thread: bubblewrap's --die-with-parent follows the thread that started it
-        self.process = subprocess.Popen(self.command(), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                        cwd=self.slot, start_new_session=True,
+        self.process = subprocess.Popen(self.command(told), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                        cwd=self.slot, start_new_session=True, pass_fds=(told,) if told else (),
                                         env=clean_environment() if spec["sandbox"] else None)
-        threading.Thread(target=self._wait_until_ready, daemon=True).start()  # imports take a second or two
+        if told is not None:
+            os.close(told)
+        threading.Thread(target=self._wait_until_ready, args=(info,), daemon=True).start()  # imports: 1-2 s
 
-    def command(self):
+    def command(self, info_fd=None):
         python = interpreter() if self.spec["sandbox"] else sys.executable
         argv = [python, str(SERVER_SCRIPT), "--memory-mb", str(self.spec["memory_mb"]),
-                "--seconds", str(self.spec["seconds"]), "--ipc-dir", str(self.ipc_dir)]
+                "--seconds", str(self.spec["seconds"]), "--ipc-dir", self.kernel_sockets]
         if not self.spec["sandbox"]:
             return argv
         never = [self.spec["root"], str(paths.REPO), *self.spec["hidden"], jupyter_runtime_dir()]
-        return sandboxed(argv + ["--sandboxed"], writable=[str(self.ipc_dir)], readable=[str(SERVER_SCRIPT)],
-                         here=str(self.slot), never=never)
+        return sandboxed(argv + ["--sandboxed"], readable=[str(SERVER_SCRIPT)], here=str(self.slot), never=never,
+                         info_fd=info_fd)
 
-    def _wait_until_ready(self):
+    def _read_info(self, fd):
+        """The sandbox's pid from bubblewrap's JSON on ``fd``: its sockets' folder, as this process sees it."""
+        text, deadline = b"", time.monotonic() + START_SECONDS
         try:
+            while True:
+                left = deadline - time.monotonic()
+                if left <= 0 or not select.select([fd], [], [], left)[0]:
+                    raise ServerGone("bubblewrap did not say the sandbox's pid")
+                chunk = os.read(fd, 1 << 12)
+                if not chunk:
+                    raise ServerGone(f"bubblewrap did not start: {text.decode(errors='replace')}")
+                text += chunk
+                try:
+                    pid = json.loads(text)["child-pid"]
+                except ValueError:
+                    continue
+                self.sockets = Path(f"/proc/{pid}/root{SOCKETS_DIR}")
+                return
+        finally:
+            os.close(fd)
+
+    def _wait_until_ready(self, info=None):
+        try:
+            if info is not None:
+                self._read_info(info)
             hello = self._read_line(START_SECONDS)
             if not hello.get("ready"):
                 raise ServerGone(f"the fork server did not start: {hello}")
@@ -98,6 +130,13 @@ class ForkServer:
             self._buffer += chunk
         line, self._buffer = self._buffer.split(b"\n", 1)
         return json.loads(line)
+
+    def client_sockets(self):
+        """The kernel's sockets' folder as this process reaches it (once the server is ready)."""
+        self._ready.wait()
+        if self.error is not None:
+            raise ServerGone(str(self.error))
+        return self.sockets
 
     def call(self, op, **request):
         """One request, one reply; ServerGone (and the server stopped) if it cannot answer."""
@@ -138,7 +177,8 @@ class ForkServer:
             except OSError:
                 pass
             self.process.wait()
-        shutil.rmtree(self.ipc_dir, ignore_errors=True)
+        if self.ipc_dir is not None:
+            shutil.rmtree(self.ipc_dir, ignore_errors=True)
         shutil.rmtree(self.slot, ignore_errors=True)
 
 
@@ -184,6 +224,7 @@ class ForkProvisioner(LocalProvisioner):
         self.server = self.parent.server
         argv = cmd[cmd.index("-f") + 2:]  # the kernelspec's argv ends with -f {connection_file}
         connection = json.loads(Path(self.parent.connection_file).read_text())
+        connection["ip"] = f"{self.server.kernel_sockets}/kernel"  # the same sockets, as the kernel sees them
         self.cwd = kwargs.get("cwd") or os.getcwd()
         self.server.fill_slot(self.cwd)
         environment = {k: v for k, v in (kwargs.get("env") or os.environ).items() if k in FORWARDED_ENV}
@@ -237,14 +278,17 @@ class WarmKernelManager(AsyncKernelManager):
     def client(self, **kwargs):
         """A client whose sockets queue at most IOPUB_QUEUE messages: a kernel that sends faster than the
         grader reads waits (its messages stay on its side) instead of piling up in the grader's memory
-        (zmq queues 1000 messages a socket by default). The client has a zmq context of its own."""
+        (zmq queues 1000 messages a socket by default); and refuse a message over MESSAGE_BYTES before
+        reading it (code can get around the kernel's own cut: raw frames, binary buffers). The client has
+        a zmq context of its own."""
         client = super().client(**kwargs)
         client.context.setsockopt(zmq.RCVHWM, IOPUB_QUEUE)
+        client.context.setsockopt(zmq.MAXMSGSIZE, MESSAGE_BYTES)
         return client
 
     async def _async_pre_start_kernel(self, **kw):
         self.server = server_for(self.fork_server)
-        self.ip = str(self.server.ipc_dir / "kernel")  # unix sockets in the server's own folder
+        self.ip = str(self.server.client_sockets() / "kernel")  # unix sockets in the server's own folder
         if self.provisioner is None:
             self.kernel_id = self.kernel_id or kw.pop("kernel_id", str(uuid.uuid4()))
             self.provisioner = ForkProvisioner(kernel_id=self.kernel_id, kernel_spec=self.kernel_spec, parent=self)

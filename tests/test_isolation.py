@@ -2,7 +2,6 @@
 (gradebook, other students' work) or the original submissions, cannot write anything that outlives
 its run, and has no network."""
 import json
-import os
 import socket
 from pathlib import Path
 
@@ -11,7 +10,6 @@ import pytest
 import catalogue
 from autograder import notebooks, paths
 from autograder.grading import grade
-from jupyter_core.paths import jupyter_runtime_dir
 
 pytestmark = pytest.mark.skipif(not catalogue.SANDBOX, reason="bubblewrap is not installed (`make sandbox`)")
 
@@ -80,7 +78,7 @@ import os, subprocess
 open("/tmp/leak.txt", "w").write("from the last student")
 if os.path.isdir("/dev/shm"):
     open("/dev/shm/leak.txt", "w").write("from the last student")
-sockets = [line.split()[4] for line in open("/proc/self/mountinfo") if "optkit-ipc" in line][0]
+sockets = "/run/kernel"  # fork_server.SOCKETS_DIR
 for folder in ("/tmp", "/dev/shm", sockets):  # a folder made unreadable and unwritable by its owner,
     os.makedirs(f"{folder}/kept/inner")        # and one deeper than a path can name
     open(f"{folder}/kept/inner/note.txt", "w").write("from the last student")
@@ -112,7 +110,7 @@ def _try(action):
         return action()
     except Exception as exc:
         return type(exc).__name__
-sockets = [line.split()[4] for line in open("/proc/self/mountinfo") if "optkit-ipc" in line][0]
+sockets = "/run/kernel"  # fork_server.SOCKETS_DIR
 traces = {
     "kept": [f for f in ("/tmp", "/dev/shm", sockets) if os.path.exists(f"{f}/kept") or os.path.exists(f"{f}/deep")],
     "pid 1 environment": _try(lambda: len(open("/proc/1/environ", "rb").read())),
@@ -127,12 +125,28 @@ print("TRACES " + json.dumps(traces))
 '''
 KILL_THE_FACTORY = "import os, signal\nos.kill(os.getppid(), signal.SIGKILL)\n"
 FILL_THE_SOCKETS_FOLDER = '''
-import os, time
-sockets = [line.split()[4] for line in open("/proc/self/mountinfo") if "optkit-ipc" in line][0]
-for number in range(40):   # up to 2.5 GB on the host's disk, 64 MB a file
-    with open(f"{sockets}/fill{number}.bin", "wb") as f:
-        f.write(b"0" * (64 << 20))
-    time.sleep(0.1)
+import json, os
+sockets = "/run/kernel"  # fork_server.SOCKETS_DIR
+written = {}
+for where in (sockets, "/", "/dev", "/tmp"):  # 2.5 GB into each folder, 64 MB a file, some deleted while open
+    written[where], kept = 0, []
+    try:
+        for number in range(40):
+            f = open(f"{where}/fill{number}.bin", "wb")
+            if number % 2:
+                os.unlink(f"{where}/fill{number}.bin")
+            kept.append(f)
+            f.write(b"0" * (64 << 20))
+            f.flush()
+            written[where] += 64 << 20
+    except OSError as exc:
+        written[where] = [written[where], type(exc).__name__]
+print("WRITTEN " + json.dumps(written))
+'''
+MAKE_MANY_FILES = '''
+import os
+for number in range(2_000_000):   # empty files cost memory too: 2 GB of inodes
+    open(f"/dev/shm/{number}", "w").close()
 '''
 
 
@@ -142,7 +156,8 @@ def test_nothing_passes_from_one_student_to_the_next(tmp_path, release_nb, solut
     server's memory cannot be read, and a student who kills the server only loses their own run."""
     originals, course = tmp_path / "submitted", tmp_path / "course"
     for student, code in (("a_leaves_traces", LEAVE_TRACES), ("b_looks_for_traces", LOOK_FOR_TRACES),
-                          ("c_kills_the_factory", KILL_THE_FACTORY), ("c_fills_the_sockets", FILL_THE_SOCKETS_FOLDER)):
+                          ("c_kills_the_factory", KILL_THE_FACTORY), ("c_fills_the_sockets", FILL_THE_SOCKETS_FOLDER),
+                          ("c_makes_many_files", MAKE_MANY_FILES)):
         catalogue.answers("lab3_optimizers", extra={"my_optimizer": code})(originals / student, release_nb, solution_nb)
     catalogue.right("lab3_optimizers")(originals / "d_after_the_killer", release_nb, solution_nb)
     table = grade(originals, tmp_path / "grades.csv", course_dir=course, limits=catalogue.LIMITS, workers=1,
@@ -150,7 +165,14 @@ def test_nothing_passes_from_one_student_to_the_next(tmp_path, release_nb, solut
     scores = {e["student_id"]: (e["score"], e["status"]) for e in table}
     assert scores["a_leaves_traces"] == (15, "graded") and scores["b_looks_for_traces"] == (15, "graded")
     assert scores["d_after_the_killer"] == (15, "graded"), scores   # the batch goes on with a new server
-    assert scores["c_fills_the_sockets"][1] == "kernel died", scores  # stopped once it wrote 8 MB there
+    assert scores["c_makes_many_files"][1] == "kernel died", scores  # stopped past fork_server.MOST_FILES
+    # nothing a kernel writes reaches the host's disk: its sockets' folder is 1 MB of the sandbox's memory,
+    # / and /dev are read-only, /tmp is 512 MB of memory, wiped after it
+    filled = notebooks.read(course / "autograded" / "c_fills_the_sockets" / "lab3_optimizers" / "lab3_optimizers.ipynb")
+    written = json.loads("".join(o.get("text", "") for c in filled.cells for o in c.get("outputs", []))
+                         .split("WRITTEN ")[1].splitlines()[0])
+    assert written["/run/kernel"] == [0, "OSError"] and written["/"][1] == written["/dev"][1] == "OSError", written
+    assert written["/tmp"][0] <= 512 << 20, written
     graded = notebooks.read(course / "autograded" / "b_looks_for_traces" / "lab3_optimizers" / "lab3_optimizers.ipynb")
     printed = "".join(o.get("text", "") for c in graded.cells for o in c.get("outputs", []))
     traces = json.loads(printed.split("TRACES ")[1].splitlines()[0])
@@ -233,7 +255,7 @@ def test_the_kernel_sees_only_its_allow_list_and_no_secret(tmp_path, release_nb,
                                       "CLICOLOR", "CLICOLOR_FORCE", "FORCE_COLOR", "PAGER", "GIT_PAGER", "OLDPWD", "SHLVL", "_"}, \
         report["environ"]
     roots = [*fork_server.environment_paths(), *fork_server.SYSTEM_PATHS, *fork_server.TOP_LEVEL, "/tmp",
-             str(course / "kernel-slots"), str(SERVER_SCRIPT), os.path.realpath(jupyter_runtime_dir())]
+             str(course / "kernel-slots"), str(SERVER_SCRIPT), fork_server.SOCKETS_DIR]
     outside = [p for p in seen if not _allowed(p, roots)]
     assert len(seen) == report["count"] and len(seen) > 1000  # the environment itself is there (its folders)
     assert not outside, outside[:50]

@@ -204,3 +204,28 @@ def test_no_kind_of_output_gets_past_the_budget(tmp_path):
         assert notebook.stat().st_size < 4 << 20, (student, notebook.stat().st_size)
     feedback = sum(p.stat().st_size for p in (tmp_path / "hostile" / "g_feedback").rglob("*") if p.is_file())
     assert feedback < 20 << 20, feedback >> 20
+
+
+GIANT_FRAMES = {  # code that gets around the kernel's cut: raw frames and binary buffers, 600 MB each
+    "raw_frame": "get_ipython().kernel.iopub_socket.send_multipart([b'x' * (600 << 20)], copy=False)\n",
+    "binary_buffer": ("k = get_ipython().kernel\n"
+                      "k.session.send(k.iopub_socket, 'display_data', {'data': {'text/plain': 'b'}, 'metadata': {}},"
+                      " buffers=[b'x' * (600 << 20)], parent=k.get_parent())\n"),
+    "shell_frame": ("k = get_ipython().kernel\n"
+                    "k.session.send(k.shell_stream, 'execute_reply', {'status': 'ok'}, buffers=[b'x' * (600 << 20)],"
+                    " parent=k.get_parent(), ident=k._shell_parent_ident.get())\n"),
+}
+
+
+def test_a_giant_message_is_refused_where_it_enters_the_grader(tmp_path):
+    """A message of 600 MB sent past the kernel's cut (a raw frame, a binary buffer, a frame on the shell
+    channel) is refused by the grader's sockets before it is read (zmq's MAXMSGSIZE): the grader's
+    memory stays near a plain run's, the row says a message was refused, and the batch goes on."""
+    plain_peak, _, _ = _graded_peak(tmp_path / "plain", {"plain": None})
+    peak, rows, _ = _graded_peak(tmp_path / "giant", {**GIANT_FRAMES, "zz_right": None})
+    print(f"grader's peak: {peak:.0f} MB with giant frames, {plain_peak:.0f} MB without; {rows}")
+    assert peak < plain_peak + 300, (peak, plain_peak)  # about 2.2 GB before the grader refused them
+    for student in GIANT_FRAMES:
+        assert rows[student]["status"] in ("graded", "timeout"), rows[student]
+        assert "a message over 64.0 MB was refused" in rows[student]["message"], rows[student]
+    assert rows["zz_right"]["status"] == "graded" and float(rows["zz_right"]["score"]) == 15, rows["zz_right"]
