@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 # JupyterLab refuses to start as root (a container, a server shell) unless told so
 ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
-.PHONY: demo test lab solutions release benchmark comparison clean sandbox postgres browser
+.PHONY: demo test test-fast lab solutions release benchmark comparison clean sandbox postgres browser
 
 $(VENV)/installed: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -34,6 +34,9 @@ demo: $(VENV)/installed sandbox  ## release the lab, grade four sample submissio
 
 test: $(VENV)/installed sandbox postgres browser  ## run the tests (real notebooks, real nbgrader, a real browser)
 	$(PY) -m pytest
+
+test-fast: $(VENV)/installed  ## the in-process tests only (checks, hints, intake): seconds, for editing a check
+	$(PY) -m pytest -m fast
 
 lab: $(VENV)/installed  ## JupyterLab on the student notebooks
 	$(VENV)/bin/jupyter lab $(ALLOW_ROOT) notebooks/

@@ -38,14 +38,20 @@ TRUNCATED_KEY, LOST_KEY = "optkit_output_truncated", "optkit_output_lost"
 MESSAGE_BYTES = 64 << 20  # the largest message the grader reads (strings over 16 MB are cut in the kernel)
 
 
+CONTAINER_BYTES = 64  # what an empty list or dict costs the grader (a 6 MB message of them: 700 MB once)
+MOST_ITEMS = 1000     # items kept of a list or dict in an output too big to keep whole
+DISPLAY_ID_CHARS = 256  # a display_id is a short name (a uuid): a longer one is not remembered
+
+
 def payload_bytes(value):
-    """The characters of all strings in ``value`` (nested dicts and lists), without copying them."""
+    """What ``value`` (nested dicts and lists) costs: the characters of its strings, 8 bytes a number and
+    CONTAINER_BYTES a list or dict, counted without copying it."""
     if isinstance(value, (str, bytes)):
         return len(value)
     if isinstance(value, dict):
-        return sum(len(k) + payload_bytes(v) for k, v in value.items())
+        return CONTAINER_BYTES + sum(len(k) + payload_bytes(v) for k, v in value.items())
     if isinstance(value, (list, tuple)):
-        return sum(payload_bytes(v) for v in value)
+        return CONTAINER_BYTES + sum(payload_bytes(v) for v in value)
     return 8
 
 
@@ -118,7 +124,9 @@ class BoundedExecute(Execute):
         raise ValueError("BoundedExecute decides itself what a cell's unfinished output means")
 
     def output(self, outs, msg, display_id, cell_index):
-        sent = payload_bytes(msg.get("content", {}))
+        if display_id and (len(display_id) > DISPLAY_ID_CHARS or len(self._display_id_map) >= self.max_outputs):
+            display_id = None  # nbclient would remember it for the whole notebook, kept output or not
+        sent = payload_bytes(msg.get("content", {})) + len(display_id or "")
         if sent > self.head_bytes:  # too big to keep whole: its strings cut before it becomes an output
             msg = {**msg, "content": _cut(msg["content"], self.tail_bytes)}
         out = super().output(outs, msg, display_id, cell_index)
@@ -207,13 +215,14 @@ class BoundedExecute(Execute):
 
 def _cut(value, limit):
     """``value`` (a message's content) with every string longer than ``limit`` cut to its last ``limit``
-    characters: what a kernel sent too big to keep is never copied whole into a notebook."""
+    characters and every list or dict to its last MOST_ITEMS items: what a kernel sent too big to keep
+    is never copied whole into a notebook."""
     if isinstance(value, str):
         return value[-limit:] if len(value) > limit else value
     if isinstance(value, dict):
-        return {k: _cut(v, limit) for k, v in value.items()}
+        return {k[-limit:]: _cut(v, limit) for k, v in list(value.items())[-MOST_ITEMS:]}
     if isinstance(value, list):
-        return [_cut(v, limit) for v in value]
+        return [_cut(v, limit) for v in value[-MOST_ITEMS:]]
     return value
 
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from sqlalchemy.engine import make_url  # nbgrader's own URL parser: every place a password can sit
 
-from . import paths
+from . import closure, paths
 from .fork_server import SandboxError, clean_environment, interpreter, sandboxed
 from .nbgrader_config import COURSE_ID, course_config
 from .warm_kernels import WarmKernelManager, server_for
@@ -128,7 +128,8 @@ class CourseDir:
             os.environ["JUPYTER_PATH"] = mine + (os.pathsep + paths_now if paths_now else "")
 
     def install_source(self, assignment):
-        """Copy solutions/<assignment>/ and the labkit package into source/<assignment>/."""
+        """Copy solutions/<assignment>/ into source/<assignment>/, with the labkit modules its notebooks
+        import (``closure``: the import closure of their code cells)."""
         target = self.root / "source" / assignment
         if target.exists():
             shutil.rmtree(target)
@@ -136,11 +137,12 @@ class CourseDir:
             return [n for n in names if os.path.islink(os.path.join(folder, n))
                     or n in (".ipynb_checkpoints", "__pycache__") or n.endswith(".pyc")]
         shutil.copytree(paths.SOLUTIONS / assignment, target, ignore=ignore)
-        # modules that hold answers go only with the notebooks that import them (labkit.<name>)
+        # only the labkit modules its notebooks import, and theirs: no other lab's checks or answers
+        needed = closure.notebook_closure(sorted(target.glob("*.ipynb")))
+        (target / "labkit").mkdir()
+        for name in sorted(needed):
+            shutil.copyfile(paths.LABKIT / f"{name}.py", target / "labkit" / f"{name}.py")
         text = "".join(p.read_text() for p in target.glob("*.ipynb"))
-        withheld = [f"{name}.py" for name in paths.LABKIT_ANSWERS if f"labkit.{name}" not in text]
-        shutil.copytree(paths.LABKIT, target / "labkit", ignore=shutil.ignore_patterns(
-            ".ipynb_checkpoints", "__pycache__", "*.pyc", *withheld))
         for data_file in sorted(paths.DATA.glob("*.json")):  # reference data the notebooks name
             if data_file.name in text:
                 shutil.copyfile(data_file, target / data_file.name)

@@ -21,6 +21,7 @@ import argparse
 import ctypes
 import json
 import os
+import platform
 import resource
 import select
 import signal
@@ -39,6 +40,9 @@ TMP_MB, SHM_MB = 512, 64  # the sandbox's private /tmp and /dev/shm: memory, so 
 # which the grader reaches through /proc/<pid>/root; nothing a kernel writes lands on the host's disk
 SOCKETS_DIR, SOCKETS_BYTES = "/run/kernel", 1 << 20
 MOST_FILES = 20_000   # files a kernel may make in each of its folders (an empty file costs memory too)
+MOST_IPC_BYTES = TMP_MB << 20  # System V shared memory and message queues a kernel may hold (memory too)
+KEYCTL_JOIN_SESSION_KEYRING, KEYCTL_CLEAR = 1, 7
+USER_KEYRINGS = (-4, -5)       # the user's keyring and its default session keyring, shared by its processes
 SANDBOX_UID = SANDBOX_GID = 1000   # the kernel's user in its own user namespace: no privileges
 # What a kernel reads of the system: shared libraries, programs (a `!ls` in a cell), fonts, time zones,
 # and the few /etc files the dynamic loader and Python read. Top-level folders that are links
@@ -109,14 +113,18 @@ def sandboxed(command, readable, here, never=(), info_fd=None):
                                    "not see: grade with a Python (venv) installed outside it")
     # --as-pid-1: the command itself is the namespace's pid 1 (the fork server, not dumpable), not a
     # bubblewrap init that a kernel of the same user could read (/proc/1/environ, fds) or ptrace
-    wrap = ["bwrap", "--unshare-all", "--unshare-user", "--uid", str(SANDBOX_UID), "--gid", str(SANDBOX_GID),
-            "--as-pid-1", "--die-with-parent", "--new-session", "--cap-drop", "ALL", "--clearenv"]
+    # --disable-userns: no user namespace of its own inside (with one, a kernel could mount a memory
+    # file system without a cap)
+    wrap = ["bwrap", "--unshare-all", "--unshare-user", "--disable-userns", "--uid", str(SANDBOX_UID),
+            "--gid", str(SANDBOX_GID), "--as-pid-1", "--die-with-parent", "--new-session", "--cap-drop", "ALL",
+            "--clearenv"]
     for name, value in clean_environment().items():
         wrap += ["--setenv", name, value]
     if info_fd is not None:
         wrap += ["--info-fd", str(info_fd)]
     wrap += ["--dev", "/dev", "--proc", "/proc", "--size", str(SHM_MB << 20), "--tmpfs", "/dev/shm",
-             "--size", str(TMP_MB << 20), "--tmpfs", "/tmp", "--size", str(SOCKETS_BYTES), "--tmpfs", SOCKETS_DIR]
+             "--size", str(TMP_MB << 20), "--tmpfs", "/tmp", "--size", str(SOCKETS_BYTES), "--tmpfs", SOCKETS_DIR,
+             "--mqueue", "/dev/mqueue"]  # POSIX message queues: listed there, so that they can be removed
     for top in TOP_LEVEL:
         if os.path.islink(top):
             wrap += ["--symlink", os.readlink(top), top]
@@ -159,6 +167,7 @@ def _kernel(request, memory_mb):
         resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))   # no file bigger than the memory cap
         signal.signal(signal.SIGXFSZ, signal.SIG_IGN)                 # ... an error in the cell, not a kill
         resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+        _keyctl(KEYCTL_JOIN_SESSION_KEYRING, 0)  # a session keyring of its own, gone with it
         fd, connection_file = tempfile.mkstemp(prefix="kernel-", suffix=".json")
         with os.fdopen(fd, "w") as f:
             json.dump(request["connection"], f)
@@ -242,6 +251,8 @@ class Server:
             sys.stderr.write(f"fork_server: the notebook ran out of its {self.args.seconds:g} s\n")
         elif self.args.sandboxed and max(map(_files_used, self.wiped())) > MOST_FILES:
             sys.stderr.write(f"fork_server: the kernel made more than {MOST_FILES} files\n")
+        elif self.args.sandboxed and sum(size for _, _, size in _ipc_objects()) > MOST_IPC_BYTES:
+            sys.stderr.write(f"fork_server: the kernel holds more than {MOST_IPC_BYTES >> 20} MB of System V IPC\n")
         else:
             return
         self._kill_descendants()
@@ -290,8 +301,8 @@ class Server:
 
     def wiped(self):
         """The folders a kernel can write, wiped after it: its sockets' folder; in the sandbox also
-        /tmp and /dev/shm."""
-        return [self.args.ipc_dir] + (["/tmp", "/dev/shm"] if self.args.sandboxed else [])
+        /tmp, /dev/shm and its POSIX message queues (/dev/mqueue)."""
+        return [self.args.ipc_dir] + (["/tmp", "/dev/shm", "/dev/mqueue"] if self.args.sandboxed else [])
 
     def reset(self, _=None):
         self._kill_descendants()
@@ -299,6 +310,10 @@ class Server:
         for folder in self.wiped():
             for name in os.listdir(folder) if os.path.isdir(folder) else []:
                 _remove(os.path.join(folder, name))
+        if self.args.sandboxed:  # what else a kernel leaves in the sandbox's IPC namespace and keyrings
+            _remove_ipc_objects()
+            for keyring in USER_KEYRINGS:
+                _keyctl(KEYCTL_CLEAR, keyring)
         self.pid = self.exit = self.deadline = None
         return {}
 
@@ -344,6 +359,47 @@ def _quietly(action, *args, **kwargs):
         action(*args, **kwargs)
     except OSError:
         pass
+
+
+_libc = ctypes.CDLL(None, use_errno=True)
+KEYCTL_SYSCALL = {"x86_64": 250, "aarch64": 219}.get(platform.machine())  # Python has no keyctl binding
+IPC_RMID = 0
+
+
+def _keyctl(operation, argument):
+    """keyctl(2) ``operation`` on the keyring ``argument``; errors are ignored (no keyring: nothing to do)."""
+    if KEYCTL_SYSCALL is not None:
+        _libc.syscall(KEYCTL_SYSCALL, ctypes.c_long(operation), ctypes.c_long(argument), ctypes.c_long(0),
+                      ctypes.c_long(0))
+
+
+def _ipc_objects():
+    """(kind, id, bytes) of the System V shared memory segments, message queues and semaphore sets in
+    this IPC namespace (/proc/sysvipc: the kernel's own listing)."""
+    found = []
+    for kind, size_column in (("shm", 3), ("msg", 3), ("sem", None)):
+        try:
+            with open(f"/proc/sysvipc/{kind}") as listing:
+                rows = [line.split() for line in listing.read().splitlines()[1:]]
+        except OSError:
+            continue
+        for row in rows:
+            try:
+                found.append((kind, int(row[1]), int(row[size_column]) if size_column else 0))
+            except (IndexError, ValueError):
+                continue
+    return found
+
+
+def _remove_ipc_objects():
+    """Remove every System V IPC object of this namespace (the kernels are gone: nothing is attached)."""
+    for kind, number, _ in _ipc_objects():
+        if kind == "shm":
+            _libc.shmctl(number, IPC_RMID, None)
+        elif kind == "msg":
+            _libc.msgctl(number, IPC_RMID, None)
+        else:
+            _libc.semctl(number, 0, IPC_RMID)
 
 
 def _files_used(folder):

@@ -224,8 +224,7 @@ class _Student:
 
 def _points(source_nb):
     """The points of a source notebook's tests (extra credit included): 0 for the ungraded ones."""
-    return sum(float(notebooks.nbgrader_meta(c).get("points") or 0) for c in notebooks.test_cells(source_nb).values()) \
-        + sum(notebooks.extra_credit(source_nb).values())
+    return sum(notebooks.points(source_nb))
 
 
 def _names(items, at_most=8):

@@ -30,6 +30,13 @@ def extra_credit(nb):
             if c.get("metadata", {}).get(EXTRA_CREDIT_KEY)}
 
 
+def points(nb):
+    """(max_score, extra) of a source notebook, in points: the nbgrader points of its test cells, and
+    the extra credit on top of them (``extra_credit``)."""
+    max_score = sum(float(nbgrader_meta(c).get("points") or 0) for c in test_cells(nb).values())
+    return max_score, sum(extra_credit(nb).values())
+
+
 def solution_cells(nb):
     """{grade_id: cell} of the notebook's solution cells, in order."""
     return {nbgrader_meta(c)["grade_id"]: c for c in nb.cells if nbgrader_meta(c).get("solution")}

@@ -1,7 +1,7 @@
 """The reference side of every check: what the solution reports for each hidden test.
 
 The instructor's source notebook is trusted: its setup cells (tag ``setup``) and solution cells are
-run in this process, then the hidden part of each test cell is run with ``labkit.checks``
+run in this process, then the hidden part of each test cell is run with ``labkit.trace``
 collecting the reports instead of displaying them. The same hidden code runs in the student's
 kernel with the student's functions, so both sides probe the very same inputs.
 """
@@ -48,10 +48,10 @@ def reference_reports(source_notebook, replacements=None):
     """
     namespace = reference_namespace(source_notebook)
     namespace.update(replacements or {})
-    checks = sys.modules["labkit.checks"]  # imported by the setup cell, from the assignment's copy
+    trace = sys.modules["labkit.trace"]  # imported by the setup cell, from the assignment's copy
     reports = {}
     for grade_id, cell in notebooks.test_cells(notebooks.read(source_notebook)).items():
-        with checks.collect_reports() as collected:
+        with trace.collect_reports() as collected:
             exec(compile(notebooks.hidden_code(cell.source), f"<hidden tests of {grade_id}>", "exec"),
                  namespace)
         reports[grade_id] = collected

@@ -2,13 +2,30 @@
 writes one student's files below ``folder`` in nbgrader's submitted layout."""
 import nbformat
 
-from autograder import notebooks, samples
+from autograder import notebooks, paths, samples
 from autograder.course import Limits, sandbox_available
 
 # The tests grade in the sandbox when bubblewrap is there (`make test` installs it); the isolation
 # tests skip, saying why, when it is not.
 SANDBOX = sandbox_available()
 LIMITS = Limits(sandbox=SANDBOX)
+
+
+def points(assignment):
+    """(max_score, full) of ``assignment``, read from its source notebooks in solutions/: full is a
+    right answer's score, every extra credit earned. Tests compare with these, never with a number."""
+    found = [notebooks.points(notebooks.read(p)) for p in sorted((paths.SOLUTIONS / assignment).glob("*.ipynb"))]
+    max_score = sum(m for m, _ in found)
+    return max_score, max_score + sum(e for _, e in found)
+
+
+def test_points(assignment, grade_id):
+    """The points of one test cell of ``assignment`` (from its source notebook)."""
+    for path in sorted((paths.SOLUTIONS / assignment).glob("*.ipynb")):
+        cells = notebooks.test_cells(notebooks.read(path))
+        if grade_id in cells:
+            return float(notebooks.nbgrader_meta(cells[grade_id]).get("points") or 0)
+    raise KeyError(f"{assignment} has no test {grade_id}")
 
 
 def write(folder, assignment, nb, name=None):

@@ -18,6 +18,8 @@ from autograder.reference import reference_namespace, reference_reports
 
 from submissions_lab3 import ALTERNATIVE_MINIBATCHES, ALTERNATIVE_OPTIMIZER, ALTERNATIVE_OPTPARAM
 
+pytestmark = pytest.mark.fast  # in-process, no grading run: `make test-fast`
+
 
 @pytest.fixture(scope="module")
 def source_notebook(tmp_path_factory):
@@ -462,3 +464,13 @@ def test_an_unwritten_extra_credit_passes_its_cell_but_a_broken_one_fails(ref):
         assert not checks.self_check_nesterov(answer(unwritten), *args).passed  # said, not raised
     with pytest.raises(checks.CheckFailed, match="broadcast"):
         checks.self_check_nesterov(answer(broadcasting), *args)
+
+
+def test_the_course_constants_are_defined_once():
+    """Every solver has its colour, and every module that names the solvers or their hyperparameters
+    reads them from labkit/hyperparameters.py."""
+    from autograder.labkit import hyperparameters, optimizers, palette, training
+    assert set(hyperparameters.ALL_SOLVERS) <= set(palette.OPTIMIZER_COLORS)
+    assert training.SOLVERS == optimizers.SOLVERS == checks.SOLVERS + checks.EXTRA_SOLVERS == hyperparameters.ALL_SOLVERS
+    assert optimizers.DEFAULTS == {"gamma": 0.9, "beta1": 0.9, "beta2": 0.99, "epsilon": 1e-8}  # seed 004
+    assert [hyperparameters.shown(v) for v in (0.9, 0.99, 1e-8)] == ["0.9", "0.99", "1e-8"]

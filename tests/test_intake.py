@@ -10,6 +10,8 @@ from autograder import intake
 from autograder.grading import load_sources
 from download_rows import ready as _ready, rows_of as _rows, text as _text
 
+pytestmark = pytest.mark.fast  # in-process, no grading run: `make test-fast`
+
 A = "lab3_optimizers"
 
 

@@ -11,6 +11,8 @@ import catalogue
 from autograder import notebooks, paths
 from autograder.grading import grade
 
+RIGHT = catalogue.points("lab3_optimizers")[1]  # a right answer's score
+
 pytestmark = pytest.mark.skipif(not catalogue.SANDBOX, reason="bubblewrap is not installed (`make sandbox`)")
 
 SNOOP = '''
@@ -60,7 +62,7 @@ def test_student_code_sees_nothing_of_the_grader(tmp_path, release_nb, solution_
     catalogue.right("lab3_optimizers")(originals / "other", release_nb, solution_nb)
     table = grade(originals, tmp_path / "grades.csv", course_dir=course, limits=catalogue.LIMITS, log=lambda m: None)
     server.close()
-    assert {e["student_id"]: e["score"] for e in table} == {"other": 15, "snoop": 15}  # still graded right
+    assert {e["student_id"]: e["score"] for e in table} == {"other": RIGHT, "snoop": RIGHT}  # still graded right
     graded = notebooks.read(course / "autograded" / "snoop" / "lab3_optimizers" / "lab3_optimizers.ipynb")
     printed = "".join(o.get("text", "") for c in graded.cells for o in c.get("outputs", []))
     snoop = json.loads(printed.split("SNOOP ")[1].splitlines()[0])
@@ -94,6 +96,20 @@ for folder in ("/tmp", "/dev/shm", sockets):  # a folder made unreadable and unw
     open("note.txt", "w").write("from the last student")
     os.chdir(here)
 subprocess.Popen(["setsid", "sh", "-c", "sleep 989 & sleep 989"], start_new_session=True)  # a daemon
+import ctypes  # System V shared memory, message queue and semaphores, a POSIX queue, keys in the keyrings
+libc = ctypes.CDLL(None, use_errno=True)
+libc.shmat.restype = ctypes.c_void_p
+address = libc.shmat(libc.shmget(0x5150, 4096, 0o1666), None, 0)
+ctypes.memmove(address, b"SECRET-FROM-A\\0", 14)
+class Message(ctypes.Structure):
+    _fields_ = [("mtype", ctypes.c_long), ("mtext", ctypes.c_char * 64)]
+libc.msgsnd(libc.msgget(0x5151, 0o1666), ctypes.byref(Message(1, b"MSG-FROM-A")), 64, 0)
+libc.semget(0x5152, 3, 0o1666)
+rt = ctypes.CDLL("librt.so.1", use_errno=True)
+rt.mq_send(rt.mq_open(b"/leak", 0o102, 0o666, None), b"MQ-FROM-A", 9, 0)
+libc.syscall.restype = ctypes.c_long
+for keyring, name in ((-4, b"leak"), (-5, b"leak2"), (-3, b"leak3")):
+    libc.syscall(248, b"user", name, b"KEY-FROM-A", 10, ctypes.c_int(keyring))
 '''
 LOOK_FOR_TRACES = '''
 import json, os
@@ -120,6 +136,10 @@ traces = {
     "daemon": any("sleep 989" in c for c in _cmdlines()),
     "server memory": _try(lambda: len(open(f"/proc/{os.getppid()}/mem", "rb").read(1))),
     "server environment": _try(lambda: len(open(f"/proc/{os.getppid()}/environ", "rb").read())),
+    "sysv": [open(f"/proc/sysvipc/{kind}").read().splitlines()[1:] for kind in ("shm", "msg", "sem")],
+    "mqueue": _try(lambda: os.listdir("/dev/mqueue")),
+    "keys": [line for line in open("/proc/keys").read().splitlines() if "leak" in line],
+    "user namespace": _try(lambda: __import__("ctypes").CDLL(None).unshare(0x10000000)),  # -1: refused
 }
 print("TRACES " + json.dumps(traces))
 '''
@@ -163,8 +183,8 @@ def test_nothing_passes_from_one_student_to_the_next(tmp_path, release_nb, solut
     table = grade(originals, tmp_path / "grades.csv", course_dir=course, limits=catalogue.LIMITS, workers=1,
                   log=lambda m: None)
     scores = {e["student_id"]: (e["score"], e["status"]) for e in table}
-    assert scores["a_leaves_traces"] == (15, "graded") and scores["b_looks_for_traces"] == (15, "graded")
-    assert scores["d_after_the_killer"] == (15, "graded"), scores   # the batch goes on with a new server
+    assert scores["a_leaves_traces"] == (RIGHT, "graded") and scores["b_looks_for_traces"] == (RIGHT, "graded")
+    assert scores["d_after_the_killer"] == (RIGHT, "graded"), scores   # the batch goes on with a new server
     assert scores["c_makes_many_files"][1] == "kernel died", scores  # stopped past fork_server.MOST_FILES
     # nothing a kernel writes reaches the host's disk: its sockets' folder is 1 MB of the sandbox's memory,
     # / and /dev are read-only, /tmp is 512 MB of memory, wiped after it
@@ -180,6 +200,8 @@ def test_nothing_passes_from_one_student_to_the_next(tmp_path, release_nb, solut
     assert traces["kept"] == [], traces  # wiped, even a folder its owner made unreadable
     assert traces["pid 1 environment"] == "PermissionError" and traces["pid 1 files"] == "PermissionError", traces
     assert traces["server memory"] == "PermissionError" and traces["server environment"] == "PermissionError", traces
+    assert traces["sysv"] == [[], [], []] and traces["mqueue"] == [] and traces["keys"] == [], traces
+    assert traces["user namespace"] == -1, traces  # no memory file system of its own (bwrap --disable-userns)
 
 
 LIST_EVERYTHING = '''
@@ -239,7 +261,7 @@ def test_the_kernel_sees_only_its_allow_list_and_no_secret(tmp_path, release_nb,
     catalogue.answers("lab3_optimizers", extra={"my_optimizer": LIST_EVERYTHING})(
         originals / "lister", release_nb, solution_nb)
     table = grade(originals, tmp_path / "grades.csv", course_dir=course, limits=catalogue.LIMITS, log=lambda m: None)
-    assert [e["score"] for e in table] == [15]
+    assert [e["score"] for e in table] == [RIGHT]
     graded = notebooks.read(course / "autograded" / "lister" / "lab3_optimizers" / "lab3_optimizers.ipynb")
     printed = "".join(o.get("text", "") for c in graded.cells for o in c.get("outputs", []))
     report = json.loads(printed.split("ALLOWLIST ")[1].splitlines()[0])

@@ -11,6 +11,7 @@ from autograder.course import Limits
 from autograder.grading import grade
 
 A = "lab3_optimizers"
+RIGHT = catalogue.points(A)[1]  # a right answer's score
 LIMITS = Limits(cell_seconds=4, notebook_seconds=25, memory_mb=2048, sandbox=catalogue.SANDBOX)
 FILL = """
 import os
@@ -54,7 +55,7 @@ def rows(root, release_nb, solution_nb):
 
 def test_an_interrupted_loop_costs_nothing_else(rows):
     assert rows["endless_loop"]["status"] == "graded"
-    assert float(rows["endless_loop"]["score"]) == 15
+    assert float(rows["endless_loop"]["score"]) == RIGHT
     assert "interrupted" in rows["endless_loop"]["message"]
 
 
@@ -78,13 +79,13 @@ def test_no_process_outlives_its_notebook(rows):
 def test_a_huge_allocation_raises_memory_error(rows):
     assert rows["huge_allocation"]["status"] == "graded"
     assert "MemoryError" in rows["huge_allocation"]["message"]
-    assert float(rows["huge_allocation"]["score"]) == 15  # its functions were defined before
+    assert float(rows["huge_allocation"]["score"]) == RIGHT  # its functions were defined before
 
 
 def test_student_code_cannot_fill_the_memory_or_the_disk(rows, root):
     """/tmp and /dev/shm are capped tmpfs (memory), the notebook's folder is read-only, no file may
     outgrow the memory cap: each 2.5 GB write fails in the student's cell, and grading goes on."""
-    assert rows["fills_the_disk"]["status"] == "graded" and float(rows["fills_the_disk"]["score"]) == 15
+    assert rows["fills_the_disk"]["status"] == "graded" and float(rows["fills_the_disk"]["score"]) == RIGHT
     graded = notebooks.read(root / "course" / "autograded" / "fills_the_disk" / A / f"{A}.ipynb")
     printed = "".join(o.get("text", "") for c in graded.cells for o in c.get("outputs", []))
     outcome = printed.split("FILL ")[1].splitlines()[0]
@@ -92,7 +93,7 @@ def test_student_code_cannot_fill_the_memory_or_the_disk(rows, root):
 
 
 def test_the_batch_goes_on(rows):
-    assert rows["zz_right"]["status"] == "graded" and float(rows["zz_right"]["score"]) == 15
+    assert rows["zz_right"]["status"] == "graded" and float(rows["zz_right"]["score"]) == RIGHT
 
 
 def test_a_notebook_over_its_total_time_is_stopped(tmp_path, release_nb, solution_nb):
@@ -157,10 +158,10 @@ def test_a_flood_of_output_stays_within_a_fixed_budget(tmp_path):
     print(f"grader's peak: {peak:.0f} MB with the flood, {plain_peak:.0f} MB without")
     assert peak < plain_peak + 600, (peak, plain_peak)  # was 6.9 GB for 1 GB of prints
     for student in ("prints", "images"):
-        assert rows[student]["status"] == "graded" and float(rows[student]["score"]) == 15, rows[student]
+        assert rows[student]["status"] == "graded" and float(rows[student]["score"]) == RIGHT, rows[student]
         assert "output truncated:" in rows[student]["message"], rows[student]
     assert "1000.0 MB printed" in rows["prints"]["message"], rows["prints"]  # 100 writes of 10 MiB
-    assert float(rows["zz_right"]["score"]) == 15
+    assert float(rows["zz_right"]["score"]) == RIGHT
     size = sum(p.stat().st_size for p in course.rglob("*") if p.is_file() and "source" not in p.parts)
     feedback = sum(p.stat().st_size for p in (tmp_path / "flood" / "g_feedback").rglob("*") if p.is_file())
     assert size < 60 << 20 and feedback < 20 << 20, (size >> 20, feedback >> 20)
@@ -178,6 +179,10 @@ HOSTILE_OUTPUTS = {  # each kind of output a breaker sent past the first budget 
                " parent=k.get_parent())\n"),
     "one_big_last": ("from IPython.display import display\nprint('p' * (1100 << 10))\n"
                      "display({'text/plain': 'T' * (200 << 20)}, raw=True)\n"),
+    "display_ids": ("from IPython.display import display\npad = 'x' * 1_000_000\n"  # nbclient remembers each id
+                    "for i in range(300):\n    display({'text/plain': '.'}, raw=True, display_id=f'{i}-{pad}')\n"),
+    "empty_lists": ("from IPython.display import display\n"   # 6 MB sent, 700 MB once decoded and kept
+                    "display({'text/plain': '.'}, metadata={'m': [[]] * 2_000_000}, raw=True)\n"),
     "metadata": ("from IPython.display import display\n"
                  "display({'text/plain': 'tiny'}, metadata={'x': 'M' * (200 << 20)}, raw=True)\n"),
     "output_widget": ("import comm\nparent = get_ipython().kernel.get_parent()['header']['msg_id']\n"
@@ -198,7 +203,7 @@ def test_no_kind_of_output_gets_past_the_budget(tmp_path):
     print(f"grader's peak: {peak:.0f} MB with hostile outputs, {plain_peak:.0f} MB without")
     assert peak < plain_peak + 600, (peak, plain_peak)  # single messages of 150-200 MB: 1.0 GB before the kernel's cap
     for student in HOSTILE_OUTPUTS:
-        assert rows[student]["status"] == "graded" and float(rows[student]["score"]) == 15, rows[student]
+        assert rows[student]["status"] == "graded" and float(rows[student]["score"]) == RIGHT, rows[student]
         assert "output truncated:" in rows[student]["message"], rows[student]
         notebook = course / "autograded" / student / A / f"{A}.ipynb"
         assert notebook.stat().st_size < 4 << 20, (student, notebook.stat().st_size)
@@ -228,4 +233,4 @@ def test_a_giant_message_is_refused_where_it_enters_the_grader(tmp_path):
     for student in GIANT_FRAMES:
         assert rows[student]["status"] in ("graded", "timeout"), rows[student]
         assert "a message over 64.0 MB was refused" in rows[student]["message"], rows[student]
-    assert rows["zz_right"]["status"] == "graded" and float(rows["zz_right"]["score"]) == 15, rows["zz_right"]
+    assert rows["zz_right"]["status"] == "graded" and float(rows["zz_right"]["score"]) == RIGHT, rows["zz_right"]

@@ -7,7 +7,7 @@ import pytest
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 
-from autograder import export, notebooks, paths
+from autograder import closure, export, notebooks, paths
 from autograder.release import release
 from autograder.release import write_zip as release_zip
 
@@ -70,7 +70,7 @@ def test_each_lab_has_a_zip_with_its_whole_folder(released, assignment):
         assert names == sorted(f"{assignment}/{p.relative_to(folders / assignment).as_posix()}"
                                for p in (folders / assignment).rglob("*") if p.is_file()
                                and "__pycache__" not in p.parts)
-        assert f"{assignment}/{assignment}.ipynb" in names and f"{assignment}/labkit/checks.py" in names
+        assert f"{assignment}/{assignment}.ipynb" in names and f"{assignment}/labkit/__init__.py" in names
     again = release_zip(folders / assignment, zips / "again.zip")
     assert again.read_bytes() == (zips / f"{assignment}.zip").read_bytes()
 
@@ -152,13 +152,59 @@ def test_no_answer_and_no_hidden_test_is_released(assignment):
         assert not leaked, (path, leaked)
 
 
-def test_answer_modules_ship_only_where_they_are_imported():
-    shipped = {a: {p.stem for p in (paths.NOTEBOOKS / a / "labkit").glob("*.py")} for a in ASSIGNMENTS}
+def _shipped(assignment):
+    return {p.stem for p in (paths.NOTEBOOKS / assignment / "labkit").glob("*.py")}
+
+
+def _checks_of(assignment):
+    """The check modules a lab's notebook uses: its own checks module (``labN_checks``) and what that
+    imports, the shared machinery (``trace``) aside."""
+    own = {m for m in closure.notebook_imports(notebooks.read(paths.SOLUTIONS / assignment / f"{assignment}.ipynb"))
+           if m.endswith("_checks")}
+    return closure.closure(own) - {"__init__", "trace"} if own else set()
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_each_release_ships_the_import_closure_of_its_notebook(assignment):
+    """labkit/ in a release is exactly what its notebook's code cells import, and what that imports."""
+    released = sorted((paths.NOTEBOOKS / assignment).glob("*.ipynb"))
+    assert _shipped(assignment) == closure.notebook_closure(released), assignment
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_no_lab_ships_the_checks_of_another(assignment):
+    """Lab 2's release has no optimizer checks (their hints spell out Lab 3's update rules), Lab 3's
+    none of Lab 4's, and the demos none at all; answer modules only where imported."""
+    others = set().union(*(_checks_of(a) for a in ASSIGNMENTS if a != assignment)) - _checks_of(assignment)
+    assert others and not _shipped(assignment) & others, (assignment, _shipped(assignment) & others)
+    assert _checks_of("lab2_forward_backward") >= {"lab2_checks", "network_checks"}
+    assert _checks_of("lab3_optimizers") >= {"lab3_checks", "optimizer_checks", "minibatch_checks"}
+    shipped = {a: _shipped(a) for a in ASSIGNMENTS}
     assert not shipped["lab2_forward_backward"] & set(paths.LABKIT_ANSWERS)   # Lab 2 writes dnn itself
     assert shipped["lab3_optimizers"] & set(paths.LABKIT_ANSWERS) == {"dnn"}  # no optimizer code in Lab 3
-    assert {"training", "parity"} <= shipped["final_comparison"]
     assert shipped["lab4_regularization"] & set(paths.LABKIT_ANSWERS) == {"dnn"}   # no optimizer code either
     assert {"optimizers", "training"} <= shipped["demo_optimizers"]            # released after Lab 3 is due
+
+
+def test_the_closure_follows_every_way_of_importing(tmp_path):
+    """Imports written any way a notebook or module writes them count; words that only look like one
+    do not."""
+    labkit = tmp_path / "labkit"
+    labkit.mkdir()
+    modules = {"__init__": "", "a": "", "b": "from .c import thing\n", "c": "from . import d\n", "d": "",
+               "e": "def later():\n    from labkit import f\n", "f": "", "g": "", "h": "", "i": "", "unused": ""}
+    for name, text in modules.items():
+        (labkit / f"{name}.py").write_text(text)
+    cells = ["import labkit.a as first",
+             "%time import numpy\n!ls labkit\nfrom labkit import b",
+             "def lazy():\n    from labkit.e import later\n    return later",
+             "try:\n    import labkit.g, labkit.h\nexcept ModuleNotFoundError:\n    pass",
+             "from labkit import i as helper, name_of_init",
+             "text = 'import labkit.unused'  # a string, not an import"]
+    import nbformat
+    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in cells])
+    names = closure.notebook_imports(notebook)
+    assert closure.closure(names, labkit) == {"__init__", "a", "b", "c", "d", "e", "f", "g", "h", "i"}
 
 
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)

@@ -1,7 +1,11 @@
 """The repository's own promises: one package list, CI = the README's test command."""
 import re
 
+import pytest
+
 from autograder import paths
+
+pytestmark = pytest.mark.fast  # in-process, no grading run: `make test-fast`
 
 
 def _requirements():

@@ -11,6 +11,8 @@ from autograder import notebooks, samples
 from autograder.cellcode import defined_names, used_names
 from autograder.restore import reconcile
 
+pytestmark = pytest.mark.fast  # in-process, no grading run: `make test-fast`
+
 
 @pytest.fixture(scope="module")
 def lab3(release_nb, solution_nb):

@@ -12,6 +12,8 @@ from autograder import notebooks, samples
 from autograder.course import CourseDir
 from autograder.reference import _inside
 
+pytestmark = pytest.mark.fast  # in-process, no grading run: `make test-fast`
+
 LABS = ["lab2_forward_backward", "lab3_optimizers", "lab4_regularization"]
 
 

@@ -1,4 +1,5 @@
-"""The labs' checks, each defined once.
+"""All the labs' checks, for the grader (which judges every lab); a lab's notebook imports only its own
+(``lab2_checks``, ``lab3_checks``, ``lab4_checks``), and its release ships only what that imports.
 
 A check has two halves:
 
@@ -20,11 +21,12 @@ from . import minibatch_checks, network_checks, optimizer_checks, regularization
 from .network_checks import (check_activations, check_backward, check_dense_layer, check_forward, check_init,
                              check_gradients, check_loss, check_predict)
 from .minibatch_checks import handout_minibatch_check, self_check_minibatches, trace_minibatches
-from .optimizer_checks import (EXTRA_SOLVERS, SOLVERS, handout_optimizer_check, self_check_nesterov,
+from .hyperparameters import EXTRA_SOLVERS, SOLVERS
+from .optimizer_checks import (handout_optimizer_check, self_check_nesterov,
                                self_check_optparam, trace_optimizer, trace_optparam, trace_unknown_solver)
 from .regularization_checks import self_check_dropout, self_check_l2
 from .trace import (ATOL, RTOL, TRACE_MIME, CheckFailed, Step, Verdict, collect_reports, concealed, decode_trace,
-                    encode_trace, judge_values, report)
+                    encode_trace, hidden_test_of, judge_values, report)
 
 _TOPICS = (minibatch_checks, optimizer_checks, network_checks, regularization_checks)
 PROBES = {kind: probe for topic in _TOPICS for kind, probe in topic.PROBES.items()}
@@ -36,9 +38,7 @@ def judge(kind, expected, got):
     return JUDGES[kind](expected, got)
 
 
-def hidden_test(kind, *functions, **case):
-    """Run the probe of ``kind`` on your functions with the hidden ``case`` and report it."""
-    report(kind, PROBES[kind](*functions, **case))
+hidden_test = hidden_test_of(PROBES)
 
 
 __all__ = ["ATOL", "RTOL", "TRACE_MIME", "CheckFailed", "Step", "Verdict", "collect_reports", "concealed", "decode_trace",

@@ -3,12 +3,9 @@ import re
 
 import numpy as np
 
+from .hyperparameters import BETA1, BETA2, EPSILON, GAMMA, SOLVERS, shown
 from .trace import Step, Verdict, as_float_array, describe_error, error_text, judge_values, observe, show
 
-SOLVERS = ("sgd", "momentum", "adagrad", "rmsprop", "adam")  # the handout's, in its order
-EXTRA_SOLVERS = ("nesterov",)                                 # the extra-credit one (seed 000)
-GAMMA = 0.9
-BETA1, BETA2 = 0.9, 0.99  # the course's Adam
 OPT_STATE = ("W_dt", "B_dt", "W_mt", "B_mt", "W_vt", "B_vt")
 # The state arrays each solver reads and writes (checked after every call).
 STATE_OF = {
@@ -162,21 +159,22 @@ def optimizer_hint(solver):
             if step_index > 0 or not weights_bad:
                 return ("store the new deltas in opt.W_dt and opt.B_dt for the next call "
                         "(the first update can be right while the velocity is never kept).")
-            return ("W_dlt = gamma * opt.W_dt + learning_rate * W_grad with gamma = 0.9, then "
+            return (f"W_dlt = gamma * opt.W_dt + learning_rate * W_grad with gamma = {shown(GAMMA)}, then "
                     "wegt -= W_dlt (the course's sign convention).")
         if solver == "nesterov":
             if state_bad:
                 return ("the velocity is momentum's: opt.W_dt = gamma * opt.W_dt + learning_rate * W_grad, "
-                        "stored for the next call (gamma = 0.9).")
+                        f"stored for the next call (gamma = {shown(GAMMA)}).")
             return ("the step looks ahead: W_dlt = gamma * (the NEW opt.W_dt) + learning_rate * W_grad; "
                     "stepping by the velocity itself is plain momentum.")
         if solver == "adagrad":
             if state_bad:
                 return "accumulate: add the squared gradient to opt.W_vt (and opt.B_vt) on every call, never reset it."
-            return "W_dlt = eta / sqrt(opt.W_vt + epsilon) * W_grad, using the updated opt.W_vt, epsilon = 1e-8."
+            return ("W_dlt = eta / sqrt(opt.W_vt + epsilon) * W_grad, using the updated opt.W_vt, "
+                    f"epsilon = {shown(EPSILON)}.")
         if solver == "rmsprop":
             if state_bad:
-                return "opt.W_vt = gamma * opt.W_vt + (1 - gamma) * W_grad**2 with gamma = 0.9."
+                return f"opt.W_vt = gamma * opt.W_vt + (1 - gamma) * W_grad**2 with gamma = {shown(GAMMA)}."
             return "W_dlt = eta / sqrt(opt.W_vt + epsilon) * W_grad, using the updated opt.W_vt."
         if solver == "adam":
             if _corrected_moments_stored(expected, got):
@@ -184,10 +182,11 @@ def optimizer_hint(solver):
                         "opt.W_vt; keep them in local variables (W_mc = opt.W_mt / (1 - beta1**iter), W_vc = "
                         "opt.W_vt / (1 - beta2**iter)), so that opt keeps the uncorrected moments for the next call.")
             if state_bad & {"opt.W_mt", "opt.B_mt"}:
-                return "first moment: beta1 times the old opt.W_mt plus (1 - beta1) times the gradient, beta1 = 0.9."
+                return ("first moment: beta1 times the old opt.W_mt plus (1 - beta1) times the gradient, "
+                        f"beta1 = {shown(BETA1)}.")
             if state_bad:
                 return ("second moment: opt.W_vt = beta2 * opt.W_vt + (1 - beta2) * W_grad**2 "
-                        "with beta2 = 0.99 (the course's value, not 0.999).")
+                        f"with beta2 = {shown(BETA2)} (the course's value, not 0.999).")
             return ("the moments are right, the step is not: correct the bias with the iter argument, "
                     "m_hat = m / (1 - beta1**iter), v_hat = v / (1 - beta2**iter), then "
                     "W_dlt = eta * m_hat / (sqrt(v_hat) + epsilon).")

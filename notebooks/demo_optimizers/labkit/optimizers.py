@@ -9,8 +9,9 @@ Shapes: lyr.wegt (n_out, n_in), lyr.bias (n_out,); the W_* state like wegt, the 
 """
 import numpy as np
 
-SOLVERS = ("sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam")
-DEFAULTS = {"gamma": 0.9, "beta1": 0.9, "beta2": 0.99, "epsilon": 1e-8}  # the course's values
+from .hyperparameters import ALL_SOLVERS as SOLVERS, BETA1, BETA2, EPSILON, GAMMA
+
+DEFAULTS = {"gamma": GAMMA, "beta1": BETA1, "beta2": BETA2, "epsilon": EPSILON}  # the course's values
 
 
 class myOptParam:

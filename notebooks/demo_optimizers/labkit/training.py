@@ -18,10 +18,7 @@ Shapes: X (n, n_in), Y (n, n_out) one-hot; weights[i] (n_out_i, n_in_i) like ``w
 import numpy as np
 from scipy.special import expit
 
-EPSILON = 1e-8
-GAMMA = 0.9               # momentum and RMSProp
-BETA1, BETA2 = 0.9, 0.99  # Adam, the course's values
-SOLVERS = ("sgd", "momentum", "adagrad", "rmsprop", "adam", "nesterov")
+from .hyperparameters import ALL_SOLVERS as SOLVERS, BETA1, BETA2, EPSILON, GAMMA  # noqa: F401 - SOLVERS: the API
 
 
 def initial_weights(seed, sizes=(64, 80, 70, 10)):

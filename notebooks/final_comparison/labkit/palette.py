@@ -13,7 +13,6 @@ OPTIMIZER_COLORS = {
     "adam": "#D55E00",           # vermilion
     "MLPClassifier": "#0072B2",  # blue: scikit-learn
 }
-OPTIMIZERS = tuple(name for name in OPTIMIZER_COLORS if name != "MLPClassifier")
 REFERENCE_STYLE = {"linestyle": "-", "linewidth": 2.0}
 STUDENT_STYLE = {"linestyle": "--", "linewidth": 2.0}
 FIGURE_STYLE = {  # readable when projected: large fonts, thick lines, a light grid

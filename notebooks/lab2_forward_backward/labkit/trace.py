@@ -151,6 +151,19 @@ def report(kind, steps):
              "text/plain": f"[{kind}] results recorded; the grader checks them."}, raw=True)
 
 
+def hidden_test_of(*probe_tables):
+    """The ``hidden_test(kind, *functions, **case)`` of a lab whose checks' probes are ``probe_tables``
+    ({kind: probe} dicts): it runs the probe of ``kind`` on the student's functions with the hidden
+    ``case`` and reports the trace (``report``). KeyError for a kind none of the tables holds."""
+    probes = {kind: probe for table in probe_tables for kind, probe in table.items()}
+
+    def hidden_test(kind, *functions, **case):
+        """Run the probe of ``kind`` on your functions with the hidden ``case`` and report it."""
+        report(kind, probes[kind](*functions, **case))
+
+    return hidden_test
+
+
 class collect_reports:
     """Context manager (grader side): ``with collect_reports() as reports:`` gathers payloads."""
 
