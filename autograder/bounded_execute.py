@@ -27,6 +27,7 @@ and carries ``optkit_output_lost`` (why) in its metadata.
 import collections
 
 import zmq
+from jupyter_client.session import Session
 from zmq.utils.monitor import parse_monitor_message
 from nbformat.v4 import new_output
 from nbgrader.preprocessors import Execute
@@ -36,6 +37,8 @@ from .labkit.trace import TRACE_MIME
 
 TRUNCATED_KEY, LOST_KEY = "optkit_output_truncated", "optkit_output_lost"
 MESSAGE_BYTES = 64 << 20  # the largest message the grader reads (strings over 16 MB are cut in the kernel)
+MOST_CONTAINERS = 1_000_000  # "[" and "{" in a message the grader decodes (64 bytes each once decoded)
+REFUSED_TYPE = "optkit_refused"
 
 
 CONTAINER_BYTES = 64  # what an empty list or dict costs the grader (a 6 MB message of them: 700 MB once)
@@ -68,6 +71,36 @@ def human(size):
         size /= 1024
 
 
+class BoundedSession(Session):
+    """jupyter_client's Session on the grader's side, refusing before decoding what it cannot afford or
+    read: a message holding more than MOST_CONTAINERS lists and dicts (each costs the grader about
+    64 bytes once decoded: 20 million of them fit in a 64 MB message), a malformed one, or one with a
+    wrong signature (raw frames sent by student code). A refused message is replaced by one of type
+    REFUSED_TYPE with no parent, which nbclient leaves aside; ``refused`` counts them. (jupyter_client
+    raises for these, and the notebook's grading would stop with an error.)"""
+
+    refused = 0
+
+    def feed_identities(self, msg_list, copy=True):
+        try:
+            return super().feed_identities(msg_list, copy)
+        except ValueError:  # no delimiter: not a Jupyter message at all
+            return [], []
+
+    def deserialize(self, msg_list, content=True, copy=True):
+        if len(msg_list) >= 5:
+            parts = [p if isinstance(p, bytes) else bytes(p.bytes) for p in msg_list[1:5]]
+            if sum(p.count(b"[") + p.count(b"{") for p in parts) <= MOST_CONTAINERS:
+                try:
+                    return super().deserialize(msg_list, content, copy)
+                except (ValueError, TypeError, KeyError, RecursionError):
+                    pass
+        self.refused += 1
+        header = {"msg_id": "", "msg_type": REFUSED_TYPE}
+        return {"header": header, "msg_id": "", "msg_type": REFUSED_TYPE, "parent_header": {}, "metadata": {},
+                "content": {}, "buffers": []}
+
+
 class BoundedExecute(Execute):
     """nbgrader's Execute preprocessor whose outputs stay within a fixed budget per notebook."""
 
@@ -84,7 +117,7 @@ class BoundedExecute(Execute):
         self._kept = self._outputs = self._traces = self._errors = 0
         self._cell_index = 0
         self._over = {}  # cell index -> {"printed": bytes, "kept": bytes, "tail": deque, "tail_size": bytes}
-        self._monitors, self._lost_in_cell, self._unfinished = None, False, False
+        self._monitors, self._lost_in_cell, self._unfinished, self._refused_before = None, False, False, 0
         return super().preprocess(nb, resources, km)
 
     def _watch_connections(self):
@@ -99,7 +132,12 @@ class BoundedExecute(Execute):
             self._monitors.append((zmq.Socket.shadow(owned.underlying), owned, channel.socket))
 
     def _connection_lost(self):
-        """Whether a socket lost its connection during this cell (a message over MESSAGE_BYTES refused)."""
+        """Whether a socket lost its connection during this cell (a message over MESSAGE_BYTES refused),
+        or the client's session refused a message (``BoundedSession``)."""
+        session = getattr(getattr(self, "kc", None), "session", None)
+        refused = getattr(session, "refused", 0)
+        if refused != self._refused_before:
+            self._refused_before, self._lost_in_cell = refused, True
         for monitor, _, socket in self._monitors or ():
             while monitor.poll(0):
                 # zmq ends a connection that broke its protocol for good: made again for what follows
@@ -198,7 +236,8 @@ class BoundedExecute(Execute):
         self._lost_in_cell = self._unfinished = False
         cell, resources = super().preprocess_cell(cell, resources, cell_index)
         if self._connection_lost():
-            cell.metadata[LOST_KEY] = f"a message over {human(MESSAGE_BYTES)} was refused"
+            cell.metadata[LOST_KEY] = (f"a message over {human(MESSAGE_BYTES)}, unreadable or holding over "
+                                       f"{MOST_CONTAINERS:,} lists or dicts was refused")
         elif self._unfinished:
             cell.metadata[LOST_KEY] = "the kernel stopped sending it"
         over = self._over.get(cell_index)

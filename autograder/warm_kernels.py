@@ -33,7 +33,7 @@ from jupyter_core.paths import jupyter_runtime_dir
 from traitlets import Dict
 
 from . import paths
-from .bounded_execute import MESSAGE_BYTES
+from .bounded_execute import MESSAGE_BYTES, BoundedSession
 from .fork_server import SOCKETS_DIR, clean_environment, interpreter, sandboxed
 
 SERVER_SCRIPT = Path(__file__).resolve().with_name("fork_server.py")
@@ -274,6 +274,9 @@ class WarmKernelManager(AsyncKernelManager):
     """An AsyncKernelManager whose kernels are forked by this process's fork server."""
 
     fork_server = Dict(config=True, help="fork server spec: root, hidden, sandbox, memory_mb, seconds")
+
+    def _session_default(self):
+        return BoundedSession(parent=self)  # what a kernel sends is refused before it is decoded, if need be
 
     def client(self, **kwargs):
         """A client whose sockets queue at most IOPUB_QUEUE messages: a kernel that sends faster than the

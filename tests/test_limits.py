@@ -216,6 +216,13 @@ GIANT_FRAMES = {  # code that gets around the kernel's cut: raw frames and binar
     "binary_buffer": ("k = get_ipython().kernel\n"
                       "k.session.send(k.iopub_socket, 'display_data', {'data': {'text/plain': 'b'}, 'metadata': {}},"
                       " buffers=[b'x' * (600 << 20)], parent=k.get_parent())\n"),
+    "dense_message": ("k = get_ipython().kernel\n"  # signed with the kernel's key: 60 MB, 1.4 GB once decoded
+                      "parts = [k.session.pack(k.session.msg_header('display_data')), b'{}', b'{}',"
+                      " b'{\"m\": [' + b'[],' * 20_000_000 + b'[]]}']\n"
+                      "k.iopub_socket.send_multipart([b'<IDS|MSG>', k.session.sign(parts), *parts], copy=False)\n"),
+    "garbage_frames": ("k = get_ipython().kernel\n"  # not Jupyter messages at all, and a forged one
+                       "k.iopub_socket.send_multipart([b'garbage'])\n"
+                       "k.iopub_socket.send_multipart([b'<IDS|MSG>', b'bad signature', b'{}', b'{}', b'{}', b'{}'])\n"),
     "shell_frame": ("k = get_ipython().kernel\n"
                     "k.session.send(k.shell_stream, 'execute_reply', {'status': 'ok'}, buffers=[b'x' * (600 << 20)],"
                     " parent=k.get_parent(), ident=k._shell_parent_ident.get())\n"),
@@ -224,13 +231,15 @@ GIANT_FRAMES = {  # code that gets around the kernel's cut: raw frames and binar
 
 def test_a_giant_message_is_refused_where_it_enters_the_grader(tmp_path):
     """A message of 600 MB sent past the kernel's cut (a raw frame, a binary buffer, a frame on the shell
-    channel) is refused by the grader's sockets before it is read (zmq's MAXMSGSIZE): the grader's
-    memory stays near a plain run's, the row says a message was refused, and the batch goes on."""
+    channel) is refused by the grader's sockets before it is read (zmq's MAXMSGSIZE); one of 60 MB made
+    of empty lists, raw garbage or a forged signature is refused before it is decoded (BoundedSession):
+    the grader's memory stays near a plain run's, the row says a message was refused, and the batch
+    goes on."""
     plain_peak, _, _ = _graded_peak(tmp_path / "plain", {"plain": None})
     peak, rows, _ = _graded_peak(tmp_path / "giant", {**GIANT_FRAMES, "zz_right": None})
     print(f"grader's peak: {peak:.0f} MB with giant frames, {plain_peak:.0f} MB without; {rows}")
     assert peak < plain_peak + 300, (peak, plain_peak)  # about 2.2 GB before the grader refused them
     for student in GIANT_FRAMES:
         assert rows[student]["status"] in ("graded", "timeout"), rows[student]
-        assert "a message over 64.0 MB was refused" in rows[student]["message"], rows[student]
+        assert "was refused" in rows[student]["message"], rows[student]
     assert rows["zz_right"]["status"] == "graded" and float(rows["zz_right"]["score"]) == RIGHT, rows["zz_right"]

@@ -157,11 +157,11 @@ def _shipped(assignment):
 
 
 def _checks_of(assignment):
-    """The check modules a lab's notebook uses: its own checks module (``labN_checks``) and what that
-    imports, the shared machinery (``trace``) aside."""
+    """The check modules a lab's notebook uses: its own checks module (``labN_checks``) and the check
+    modules that one imports (the shared machinery and the course's constants aside)."""
     own = {m for m in closure.notebook_imports(notebooks.read(paths.SOLUTIONS / assignment / f"{assignment}.ipynb"))
            if m.endswith("_checks")}
-    return closure.closure(own) - {"__init__", "trace"} if own else set()
+    return {m for m in closure.closure(own) if m.endswith("_checks")} if own else set()
 
 
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
