@@ -148,6 +148,11 @@ class CourseDir:
                 shutil.copyfile(data_file, target / data_file.name)
         return target
 
+    def kernel_end(self):
+        """How this process's last kernel ended, as its fork server says: {"exit": code, "why": None |
+        "deadline" | "files" | "ipc"}, or None (it ended normally, or was never polled dead)."""
+        return server_for(self.fork_server_spec).last_end
+
     def warm_up(self):
         """Start this process's fork server now (in the background), before the first kernel is needed."""
         server_for(self.fork_server_spec)

@@ -9,7 +9,8 @@ Started by ``autograder.warm_kernels`` (inside bubblewrap when grading is sandbo
 - ``{"op": "fork", "connection": {...}, "argv": [...], "cwd": DIR, "env": {...}}`` -> ``{"pid": N}``: a new kernel,
   forked from this warm process: its own session, memory capped at M MiB (RLIMIT_AS), killed with
   everything it started after S seconds;
-- ``{"op": "poll"}`` -> ``{"exit": None | code}``; ``{"op": "signal", "signum": n}`` -> ``{}``;
+- ``{"op": "poll"}`` -> ``{"exit": None | code, "why": None | "deadline" | "files" | "ipc"}`` (why this
+  server ended the kernel, if it did); ``{"op": "signal", "signum": n}`` -> ``{}``;
 - ``{"op": "reset"}`` -> ``{}``: kill every process left from the last kernel (this server is their
   subreaper, so none escapes by double forking) and wipe what it could write (the sockets' folder;
   in the sandbox also /tmp and /dev/shm): the next student starts from a clean slate.
@@ -217,14 +218,14 @@ def _cap_messages():
 
 class Server:
     def __init__(self, args):
-        self.args, self.pid, self.exit, self.deadline = args, None, None, None
+        self.args, self.pid, self.exit, self.deadline, self.why = args, None, None, None, None
 
     def fork(self, request):
         self.reset()
         pid = os.fork()
         if pid == 0:
             _kernel(request, self.args.memory_mb)
-        self.pid, self.exit, self.deadline = pid, None, time.monotonic() + self.args.seconds
+        self.pid, self.exit, self.deadline, self.why = pid, None, time.monotonic() + self.args.seconds, None
         return {"pid": pid}
 
     def poll(self, _=None):
@@ -232,7 +233,7 @@ class Server:
             done, status = os.waitpid(self.pid, os.WNOHANG)
             if done:
                 self.exit = os.waitstatus_to_exitcode(status)
-        return {"exit": self.exit if self.pid is not None else 0}
+        return {"exit": self.exit if self.pid is not None else 0, "why": self.why}
 
     def signal(self, request):
         if self.pid is not None and self.exit is None:
@@ -248,11 +249,11 @@ class Server:
         if self.pid is None or self.exit is not None:
             return
         if time.monotonic() > self.deadline:
-            sys.stderr.write(f"fork_server: the notebook ran out of its {self.args.seconds:g} s\n")
+            self.why = "deadline"
         elif self.args.sandboxed and max(map(_files_used, self.wiped())) > MOST_FILES:
-            sys.stderr.write(f"fork_server: the kernel made more than {MOST_FILES} files\n")
+            self.why = "files"
         elif self.args.sandboxed and sum(size for _, _, size in _ipc_objects()) > MOST_IPC_BYTES:
-            sys.stderr.write(f"fork_server: the kernel holds more than {MOST_IPC_BYTES >> 20} MB of System V IPC\n")
+            self.why = "ipc"
         else:
             return
         self._kill_descendants()
@@ -314,7 +315,7 @@ class Server:
             _remove_ipc_objects()
             for keyring in USER_KEYRINGS:
                 _keyctl(KEYCTL_CLEAR, keyring)
-        self.pid = self.exit = self.deadline = None
+        self.pid = self.exit = self.deadline = self.why = None
         return {}
 
 

@@ -11,10 +11,9 @@ from pathlib import Path
 
 import nbformat
 
-from . import intake, lms, notebooks, paths, report
+from . import fork_server, intake, lms, notebooks, paths, report, status
 from .bounded_execute import LOST_KEY, TRUNCATED_KEY, human
 from .course import CourseDir, Limits, sandbox_problem
-from .fork_server import CUT_IN_KERNEL
 from .journal import Journal, grader_fingerprint, submission_fingerprint
 from .restore import reconcile
 
@@ -38,19 +37,28 @@ def failure_reason(result):
     return lines[-1][:300] if lines else "unknown error"
 
 
-def failure_verdict(result, seconds, limits):
-    """(status, note) when nbgrader could not grade a notebook: its kernel was killed or died."""
+def failure_verdict(result, ended, limits):
+    """(status, note) when nbgrader could not grade a notebook: its kernel was killed or died.
+    ``ended``: how the kernel ended, as the fork server says (``CourseDir.kernel_end``), or None."""
     reason = failure_reason(result)
-    if "Timeout waiting for execute reply" in result.get("log", ""):
-        return "timeout", (f"a cell ran for more than {limits.cell_seconds:g} s and did not stop when interrupted "
-                           "(a loop that ignores interrupts?): no points")
-    if seconds >= 0.95 * limits.notebook_seconds:
-        return "timeout", (f"the notebook ran for more than {limits.notebook_seconds:g} s in all and was stopped "
-                           "(long experiments left in it, or a loop that ignores interrupts?): no points")
+    why = (ended or {}).get("why")
+    if "Timeout waiting for execute reply" in result.get("log", ""):  # nbclient's own words for a cell it gave up on
+        return status.TIMEOUT, (f"a cell ran for more than {limits.cell_seconds:g} s and did not stop when interrupted "
+                                "(a loop that ignores interrupts?): no points")
+    if why == "deadline":
+        return status.TIMEOUT, (f"the notebook ran for more than {limits.notebook_seconds:g} s in all and was stopped "
+                                "(long experiments left in it, or a loop that ignores interrupts?): no points")
+    if why == "files":
+        return status.KERNEL_DIED, (f"the kernel was stopped: it made more than {fork_server.MOST_FILES:,} files "
+                                    "in /tmp, /dev/shm or its sockets' folder: no points")
+    if why == "ipc":
+        return status.KERNEL_DIED, ("the kernel was stopped: it held more than "
+                                    f"{fork_server.MOST_IPC_BYTES >> 20} MB of System V shared memory or message "
+                                    "queues: no points")
     if "Kernel died" in reason or "DeadKernel" in reason:
-        return "kernel died", ("the kernel stopped while running the notebook (os._exit, a crash, or more than "
+        return status.KERNEL_DIED, ("the kernel stopped while running the notebook (os._exit, a crash, or more than "
                                f"{limits.memory_mb} MB of memory): no points")
-    return "error", "nbgrader autograde failed: " + reason
+    return status.ERROR, "nbgrader autograde failed: " + reason
 
 
 def run_notes(autograded_path, limits):
@@ -66,7 +74,7 @@ def run_notes(autograded_path, limits):
                      f"{human(sum(c['kept'] for c in cut))} kept ({len(cut)} cell(s))")
     lost = collections.Counter(cell.metadata[LOST_KEY] for cell in cells if LOST_KEY in cell.get("metadata", {}))
     notes += [f"output lost in {count} cell(s): {why}" for why, count in lost.items()]
-    if CUT_IN_KERNEL in json.dumps([cell.get("outputs", []) for cell in cells]):
+    if fork_server.CUT_IN_KERNEL in json.dumps([cell.get("outputs", []) for cell in cells]):
         notes.append("output truncated: a message over 16 MB was cut in the kernel")
     if "KeyboardInterrupt" in names or "CellTimeoutError" in names:
         notes.append(f"a cell ran for more than {limits.cell_seconds:g} s and was interrupted")
@@ -115,7 +123,7 @@ def grade(submissions_dir, csv_path, course_dir=None, db_url=None, feedback_dir=
     try:
         rows = _intake(submissions_dir, course, sources, assignments, pattern, exclude=[csv_path, feedback_dir])
     except (NotADirectoryError, ValueError) as exc:
-        _write(course, [intake.Submission("", "", "", status="error", notes=[str(exc)])], sources, csv_path)
+        _write(course, [intake.Submission("", "", "", status=status.ERROR, notes=[str(exc)])], sources, csv_path)
         raise
     try:
         problem = limits.sandbox and sandbox_problem(tuple(str(p) for p in (course.root, paths.REPO, *hidden)))
@@ -127,7 +135,7 @@ def grade(submissions_dir, csv_path, course_dir=None, db_url=None, feedback_dir=
         interrupted = isinstance(exc, KeyboardInterrupt)
         for row in rows:
             if row.status == intake.READY and not row.done:
-                row.status = "interrupted" if interrupted else "error"
+                row.status = status.INTERRUPTED if interrupted else status.ERROR
                 row.notes = row.notes + ["not graded yet: run the same command again" if interrupted
                                          else f"not graded: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}"]
         _write(course, rows, sources, csv_path)
@@ -236,7 +244,7 @@ def _write(course, rows, sources, csv_path):
 
 def _failed(group, note):
     for row in group:
-        row.status, row.notes, row.done = "error", row.notes + [note], True
+        row.status, row.notes, row.done = status.ERROR, row.notes + [note], True
 
 
 def _grade_one(course, student, assignment, group, feedback_dir):
@@ -276,12 +284,11 @@ def _autograde(course, student, assignment, group):
         nb, done = reconcile(notebooks.read(row.path), release_nb, source_nb)
         row.notes, row.restored_tests, row.tampered = done.notes() + row.notes, done.restored_tests, bool(done.tampered)
         nbformat.write(nb, str(folder / f"{row.notebook}.ipynb"))
-    started = time.monotonic()
     result = course.api.autograde(assignment, student, force=True, create=True)
     if not result.get("success"):
-        status, note = failure_verdict(result, time.monotonic() - started, course.limits)
+        verdict, note = failure_verdict(result, course.kernel_end(), course.limits)
         for row in group:
-            row.status = status
+            row.status = verdict
             row.notes.append(note)
         return
     for row in group:

@@ -33,10 +33,7 @@ import nbformat
 from . import notebooks
 from .cellcode import defined_names
 
-READY = "ready"  # to be graded; the other statuses are final verdicts
-MISSING = "missing notebook"
-INVALID = "invalid notebook"
-STRAY = "unrecognised file"
+from .status import INVALID, MISSING, READY, STRAY  # noqa: F401 - READY: read as intake.READY too
 
 MAX_NOTEBOOK_BYTES = 50 << 20                     # a larger "notebook" is not read
 MAX_EXTRA_BYTES, MAX_EXTRA_FILES = 20 << 20, 200  # files copied along with a notebook, at most

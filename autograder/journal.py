@@ -9,7 +9,7 @@ import hashlib
 import json
 import os
 
-from . import paths
+from . import paths, status
 
 
 def _digest(chunks):
@@ -45,7 +45,7 @@ class Journal:
         a worker that died, a broken course directory), which the next run tries again."""
         entry = self.entries.get(key)
         return bool(entry) and entry["fingerprint"] == fingerprint and \
-            all(row["status"] != "error" for row in entry["rows"])
+            all(row["status"] != status.ERROR for row in entry["rows"])
 
     def recorded(self, key):
         return key in self.entries

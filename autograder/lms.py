@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path, PurePosixPath
 
-from . import intake
+from . import intake, status
 from .intake import STRAY, Submission
 
 # an nbgrader course's folders, and this kit's: instructor copies when an assignment folder follows them
@@ -586,11 +586,11 @@ def _write(placed, target, result, source):
             if found.inner is None:  # the system's own record (a receipt, a timestamp): its attempt is noted
                 continue
             if latest is not None and found.attempt != latest:
-                result.unused.append(Submission(student_id, "", "", status="superseded", notes=[
+                result.unused.append(Submission(student_id, "", "", status=status.SUPERSEDED, notes=[
                     f"{item.path} (in {where}): attempt {found.attempt}, not the latest ({latest})"]))
                 continue
             if found.inner in chosen:
-                result.unused.append(Submission(student_id, "", "", status="superseded", notes=[
+                result.unused.append(Submission(student_id, "", "", status=status.SUPERSEDED, notes=[
                     f"{chosen[found.inner][1].path} (in {where}) was replaced by {item.path}, later"]))
             chosen[found.inner] = (found, item)
         result.students[folder] = student_id

@@ -3,7 +3,7 @@ import csv
 
 from nbgrader.api import Gradebook, MissingEntry
 
-from . import intake, notebooks
+from . import intake, notebooks, status
 from .preprocessors import VERDICT_KEY
 
 FIXED_COLUMNS = ["student_id", "assignment", "notebook", "score", "max_score", "status", "message"]
@@ -24,7 +24,6 @@ def verdicts(course, row):
             if VERDICT_KEY in cell.metadata}
 
 
-NEEDS_REVIEW = "needs review"
 
 
 def graded_status(row, tests):
@@ -35,12 +34,12 @@ def graded_status(row, tests):
     """
     forged = [g for g, v in tests.items() if v.get("forged")]
     if row.tampered or forged:
-        return "tampered", ("tampered: forged test results in " + ", ".join(forged)) if forged else None
+        return status.TAMPERED, ("tampered: forged test results in " + ", ".join(forged)) if forged else None
     failed_restored = [g for g in row.restored_tests if g in tests and not tests[g]["passed"]]
     if failed_restored:
-        return NEEDS_REVIEW, (", ".join(failed_restored) + " failed after the grader put the deleted cell(s) "
+        return status.NEEDS_REVIEW, (", ".join(failed_restored) + " failed after the grader put the deleted cell(s) "
                               "back: check by hand that the submission defines what they call")
-    return "graded", None
+    return status.GRADED, None
 
 
 def score_rows(course, rows, sources):
@@ -59,7 +58,7 @@ def score_rows(course, rows, sources):
                 try:
                     submission = gradebook.find_submission_notebook(row.notebook, row.assignment, row.student_id)
                 except MissingEntry:
-                    entry["status"] = "error"
+                    entry["status"] = status.ERROR
                     entry["message"] = "; ".join(row.notes + ["no grade was recorded"])
                 else:
                     tests = verdicts(course, row)

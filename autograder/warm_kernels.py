@@ -65,6 +65,7 @@ class ForkServer:
         if self.ipc_dir is not None:
             self.ipc_dir.mkdir(parents=True)
         self.process, self.error, self._buffer = None, None, b""
+        self.last_end = None  # the last kernel's {"exit": code, "why": ...}, as the server said it
         self._ready, self._lock = threading.Event(), threading.Lock()
         info, told = os.pipe() if spec["sandbox"] else (None, None)
         # started from this thread: bubblewrap's --die-with-parent follows the thread that started it
@@ -147,7 +148,12 @@ class ForkServer:
             try:
                 self.process.stdin.write(json.dumps(dict(request, op=op)).encode() + b"\n")
                 self.process.stdin.flush()
-                return self._read_line(REPLY_SECONDS)
+                reply = self._read_line(REPLY_SECONDS)
+                if op == "fork":
+                    self.last_end = None
+                elif op == "poll" and reply.get("exit") is not None:
+                    self.last_end = reply
+                return reply
             except (OSError, ValueError, ServerGone) as exc:
                 self.error = exc
                 self.close()

@@ -186,6 +186,7 @@ def test_nothing_passes_from_one_student_to_the_next(tmp_path, release_nb, solut
     assert scores["a_leaves_traces"] == (RIGHT, "graded") and scores["b_looks_for_traces"] == (RIGHT, "graded")
     assert scores["d_after_the_killer"] == (RIGHT, "graded"), scores   # the batch goes on with a new server
     assert scores["c_makes_many_files"][1] == "kernel died", scores  # stopped past fork_server.MOST_FILES
+    assert "more than 20,000 files" in {e["student_id"]: e for e in table}["c_makes_many_files"]["message"]
     # nothing a kernel writes reaches the host's disk: its sockets' folder is 1 MB of the sandbox's memory,
     # / and /dev are read-only, /tmp is 512 MB of memory, wiped after it
     filled = notebooks.read(course / "autograded" / "c_fills_the_sockets" / "lab3_optimizers" / "lab3_optimizers.ipynb")

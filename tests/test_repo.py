@@ -36,3 +36,18 @@ def test_ci_runs_the_readme_test_command():
 def test_the_working_course_directory_is_ignored_by_git():
     ignored = (paths.REPO / ".gitignore").read_text().split()
     assert ".grading/" in ignored and ".venv/" in ignored
+
+
+def test_every_status_is_defined_once_and_in_the_readme():
+    """autograder/status.py holds every status a row can have; the README names each of them, and no
+    module of the grader spells one out again."""
+    from autograder import status
+    readme = (paths.REPO / "README.md").read_text()
+    assert all(f"`{name}`" in readme for name in status.MEANING), [n for n in status.MEANING if f"`{n}`" not in readme]
+    names = {getattr(status, n) for n in dir(status) if n.isupper() and isinstance(getattr(status, n), str)}
+    assert names == set(status.MEANING) | {status.READY}
+    for module in (paths.REPO / "autograder").glob("*.py"):
+        if module.name != "status.py":
+            found = re.findall(r"status\s*=\s*\"([^\"]+)\"|return \"(graded|tampered|timeout|kernel died|error)\"",
+                               module.read_text())
+            assert not found, (module.name, found)
