@@ -181,8 +181,8 @@ HOSTILE_OUTPUTS = {  # each kind of output a breaker sent past the first budget 
                      "display({'text/plain': 'T' * (200 << 20)}, raw=True)\n"),
     "display_ids": ("from IPython.display import display\npad = 'x' * 1_000_000\n"  # nbclient remembers each id
                     "for i in range(300):\n    display({'text/plain': '.'}, raw=True, display_id=f'{i}-{pad}')\n"),
-    "empty_lists": ("from IPython.display import display\n"   # 6 MB sent, 700 MB once decoded and kept
-                    "display({'text/plain': '.'}, metadata={'m': [[]] * 2_000_000}, raw=True)\n"),
+    "empty_lists": ("from IPython.display import display\n"   # 1.5 MB sent, 180 MB once decoded and kept
+                    "display({'text/plain': '.'}, metadata={'m': [[]] * 500_000}, raw=True)\n"),
     "metadata": ("from IPython.display import display\n"
                  "display({'text/plain': 'tiny'}, metadata={'x': 'M' * (200 << 20)}, raw=True)\n"),
     "output_widget": ("import comm\nparent = get_ipython().kernel.get_parent()['header']['msg_id']\n"
