@@ -25,6 +25,7 @@ the notebook as in nbgrader (verdicts come from the tests' reports: a lost repor
 and carries ``optkit_output_lost`` (why) in its metadata.
 """
 import collections
+import re
 
 import zmq
 from jupyter_client.session import Session
@@ -38,6 +39,8 @@ from .labkit.trace import TRACE_MIME
 TRUNCATED_KEY, LOST_KEY = "optkit_output_truncated", "optkit_output_lost"
 MESSAGE_BYTES = 64 << 20  # the largest message the grader reads (strings over 16 MB are cut in the kernel)
 MOST_CONTAINERS = 1_000_000  # "[" and "{" in a message the grader decodes (64 bytes each once decoded)
+HEADER_BYTES = 64 << 10      # a message's header or parent header (a few hundred bytes when honest)
+SURROGATE = re.compile(rb"\\u[dD][89a-fA-F]")  # a JSON-escaped UTF-16 surrogate: lone ones cannot be saved
 REFUSED_TYPE = "optkit_refused"
 
 
@@ -90,15 +93,42 @@ class BoundedSession(Session):
     def deserialize(self, msg_list, content=True, copy=True):
         if len(msg_list) >= 5:
             parts = [p if isinstance(p, bytes) else bytes(p.bytes) for p in msg_list[1:5]]
-            if sum(p.count(b"[") + p.count(b"{") for p in parts) <= MOST_CONTAINERS:
+            if (sum(p.count(b"[") + p.count(b"{") for p in parts) <= MOST_CONTAINERS
+                    and max(len(parts[0]), len(parts[1])) <= HEADER_BYTES):
                 try:
-                    return super().deserialize(msg_list, content, copy)
+                    message = super().deserialize(msg_list, content, copy)
+                    if any(SURROGATE.search(p) for p in parts[2:]):
+                        message["content"] = _without_lone_surrogates(message["content"])
+                        message["metadata"] = _without_lone_surrogates(message["metadata"])
+                    return message
                 except (ValueError, TypeError, KeyError, RecursionError):
                     pass
         self.refused += 1
         header = {"msg_id": "", "msg_type": REFUSED_TYPE}
         return {"header": header, "msg_id": "", "msg_type": REFUSED_TYPE, "parent_header": {}, "metadata": {},
                 "content": {}, "buffers": []}
+
+
+def _without_lone_surrogates(value):
+    """``value`` with every lone UTF-16 surrogate in its strings replaced (U+FFFD): valid JSON, but no
+    notebook holding one can be written. Iterative: the value may be deeply nested."""
+    def fixed(text):
+        return text.encode("utf-8", "surrogatepass").decode("utf-8", "replace")
+    if isinstance(value, str):
+        return fixed(value)
+    stack = [value]
+    while stack:
+        node = stack.pop()
+        items = node.items() if isinstance(node, dict) else enumerate(node)
+        for key, item in list(items):
+            if isinstance(item, str):
+                node[key] = fixed(item)
+            elif isinstance(item, (dict, list)):
+                stack.append(item)
+        if isinstance(node, dict):
+            for key in [k for k in node if isinstance(k, str) and fixed(k) != k]:
+                node[fixed(key)] = node.pop(key)
+    return value
 
 
 class BoundedExecute(Execute):
@@ -118,6 +148,7 @@ class BoundedExecute(Execute):
         self._cell_index = 0
         self._over = {}  # cell index -> {"printed": bytes, "kept": bytes, "tail": deque, "tail_size": bytes}
         self._monitors, self._lost_in_cell, self._unfinished, self._refused_before = None, False, False, 0
+        self._too_deep = False
         return super().preprocess(nb, resources, km)
 
     def _watch_connections(self):
@@ -162,6 +193,15 @@ class BoundedExecute(Execute):
         raise ValueError("BoundedExecute decides itself what a cell's unfinished output means")
 
     def output(self, outs, msg, display_id, cell_index):
+        """One output of the kernel into ``outs``, within the budget; an output nested too deep to be
+        read (or written into a notebook) is left out, and its cell noted."""
+        try:
+            return self._bounded_output(outs, msg, display_id, cell_index)
+        except RecursionError:
+            self._too_deep = True
+            return None
+
+    def _bounded_output(self, outs, msg, display_id, cell_index):
         if display_id and (len(display_id) > DISPLAY_ID_CHARS or len(self._display_id_map) >= self.max_outputs):
             display_id = None  # nbclient would remember it for the whole notebook, kept output or not
         sent = payload_bytes(msg.get("content", {})) + len(display_id or "")
@@ -202,7 +242,11 @@ class BoundedExecute(Execute):
 
     def _update_display_id(self, display_id, msg):
         """An update of a shown output (update_display_data): applied while it fits the budget."""
-        size = payload_bytes(msg.get("content", {}))
+        try:
+            size = payload_bytes(msg.get("content", {}))
+        except RecursionError:
+            self._too_deep = True
+            return None
         if size > self.tail_bytes and self._kept + size > self.head_bytes:
             over = self._over.setdefault(self._cell_index, {"printed": 0, "kept": 0, "tail": collections.deque(),
                                                             "tail_size": 0})
@@ -233,9 +277,11 @@ class BoundedExecute(Execute):
     def preprocess_cell(self, cell, resources, cell_index):
         self._cell_index = cell_index
         self._watch_connections()
-        self._lost_in_cell = self._unfinished = False
+        self._lost_in_cell = self._unfinished = self._too_deep = False
         cell, resources = super().preprocess_cell(cell, resources, cell_index)
-        if self._connection_lost():
+        if self._too_deep:
+            cell.metadata[LOST_KEY] = "an output nested too deep to be read was left out"
+        elif self._connection_lost():
             cell.metadata[LOST_KEY] = (f"a message over {human(MESSAGE_BYTES)}, unreadable or holding over "
                                        f"{MOST_CONTAINERS:,} lists or dicts was refused")
         elif self._unfinished:

@@ -27,10 +27,11 @@ import uuid
 from pathlib import Path
 
 import zmq
+from jupyter_client.asynchronous import AsyncKernelClient
 from jupyter_client.manager import AsyncKernelManager
 from jupyter_client.provisioning.local_provisioner import LocalProvisioner
 from jupyter_core.paths import jupyter_runtime_dir
-from traitlets import Dict
+from traitlets import Dict, default
 
 from . import paths
 from .bounded_execute import MESSAGE_BYTES, BoundedSession
@@ -39,6 +40,7 @@ from .fork_server import SOCKETS_DIR, clean_environment, interpreter, sandboxed
 SERVER_SCRIPT = Path(__file__).resolve().with_name("fork_server.py")
 START_SECONDS, REPLY_SECONDS = 120, 30
 IOPUB_QUEUE = 4  # messages a grader's socket holds
+SMALL_CHANNEL_BYTES = 1 << 20  # the largest message read on the control and stdin channels
 # the environment a kernel gets from the grader at fork time (the rest is the server's, set at its
 # start: HOME and MPLCONFIGDIR in the sandbox): NBGRADER_EXECUTION=autograde, set by nbgrader
 FORWARDED_ENV = ("NBGRADER_EXECUTION", "NBGRADER_VALIDATING")
@@ -276,13 +278,38 @@ class ForkProvisioner(LocalProvisioner):
         self.remote_pid = None
 
 
-class WarmKernelManager(AsyncKernelManager):
+class SmallChannels:
+    """The control and stdin channels carry small messages (interrupt and shutdown replies, input
+    requests) that nothing reads while grading: their sockets refuse a message over
+    SMALL_CHANNEL_BYTES and queue at most IOPUB_QUEUE (6 control messages of 63 MB sent by student
+    code took the grader 211 MB higher). For the manager's own control socket and its client's."""
+
+    def _create_connected_socket(self, channel, identity=None):
+        socket = super()._create_connected_socket(channel, identity)
+        if channel in ("control", "stdin"):
+            socket.setsockopt(zmq.MAXMSGSIZE, SMALL_CHANNEL_BYTES)
+            socket.setsockopt(zmq.RCVHWM, IOPUB_QUEUE)
+            url = self._make_url(channel)  # the options hold from the next connection: made again now
+            socket.disconnect(url)
+            socket.connect(url)
+        return socket
+
+
+class BoundedKernelClient(SmallChannels, AsyncKernelClient):
+    """The grader's kernel client (``SmallChannels``)."""
+
+
+class WarmKernelManager(SmallChannels, AsyncKernelManager):
     """An AsyncKernelManager whose kernels are forked by this process's fork server."""
 
     fork_server = Dict(config=True, help="fork server spec: root, hidden, sandbox, memory_mb, seconds")
 
     def _session_default(self):
         return BoundedSession(parent=self)  # what a kernel sends is refused before it is decoded, if need be
+
+    @default("client_factory")
+    def _client_factory_default(self):
+        return BoundedKernelClient
 
     def client(self, **kwargs):
         """A client whose sockets queue at most IOPUB_QUEUE messages: a kernel that sends faster than the
