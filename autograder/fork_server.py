@@ -9,7 +9,7 @@ Started by ``autograder.warm_kernels`` (inside bubblewrap when grading is sandbo
 - ``{"op": "fork", "connection": {...}, "argv": [...], "cwd": DIR, "env": {...}}`` -> ``{"pid": N}``: a new kernel,
   forked from this warm process: its own session, memory capped at M MiB (RLIMIT_AS), killed with
   everything it started after S seconds;
-- ``{"op": "poll"}`` -> ``{"exit": None | code, "why": None | "deadline" | "files" | "ipc"}`` (why this
+- ``{"op": "poll"}`` -> ``{"exit": None | code, "why": None | "deadline" | "files" | "ipc" | "processes"}`` (why this
   server ended the kernel, if it did); ``{"op": "signal", "signum": n}`` -> ``{}``;
 - ``{"op": "reset"}`` -> ``{}``: kill every process left from the last kernel (this server is their
   subreaper, so none escapes by double forking) and wipe what it could write (the sockets' folder;
@@ -41,6 +41,9 @@ TMP_MB, SHM_MB = 512, 64  # the sandbox's private /tmp and /dev/shm: memory, so 
 # which the grader reaches through /proc/<pid>/root; nothing a kernel writes lands on the host's disk
 SOCKETS_DIR, SOCKETS_BYTES = "/run/kernel", 1 << 20
 MOST_FILES = 20_000   # files a kernel may make in each of its folders (an empty file costs memory too)
+# processes in the sandbox (the server, the kernel and what it starts): a fork bomb is stopped there
+# (polled, not RLIMIT_NPROC, which does not hold for a grader running as root)
+MOST_PROCESSES = 512
 MOST_IPC_BYTES = TMP_MB << 20  # System V shared memory and message queues a kernel may hold (memory too)
 KEYCTL_JOIN_SESSION_KEYRING, KEYCTL_CLEAR = 1, 7
 USER_KEYRINGS = (-4, -5)       # the user's keyring and its default session keyring, shared by its processes
@@ -254,6 +257,8 @@ class Server:
             self.why = "files"
         elif self.args.sandboxed and sum(size for _, _, size in _ipc_objects()) > MOST_IPC_BYTES:
             self.why = "ipc"
+        elif self.args.sandboxed and sum(name.isdigit() for name in os.listdir("/proc")) > MOST_PROCESSES:
+            self.why = "processes"
         else:
             return
         self._kill_descendants()

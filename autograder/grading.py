@@ -55,6 +55,9 @@ def failure_verdict(result, ended, limits):
         return status.KERNEL_DIED, ("the kernel was stopped: it held more than "
                                     f"{fork_server.MOST_IPC_BYTES >> 20} MB of System V shared memory or message "
                                     "queues: no points")
+    if why == "processes":
+        return status.KERNEL_DIED, (f"the kernel was stopped: it ran more than {fork_server.MOST_PROCESSES} "
+                                    "processes: no points")
     if "Kernel died" in reason or "DeadKernel" in reason:
         return status.KERNEL_DIED, ("the kernel stopped while running the notebook (os._exit, a crash, or more than "
                                f"{limits.memory_mb} MB of memory): no points")

@@ -163,6 +163,14 @@ for where in (sockets, "/", "/dev", "/tmp"):  # 2.5 GB into each folder, 64 MB a
         written[where] = [written[where], type(exc).__name__]
 print("WRITTEN " + json.dumps(written))
 '''
+FORK_BOMB = '''
+import os, time
+for _ in range(3000):   # a bounded fork bomb: 3,000 processes that wait
+    if os.fork() == 0:
+        time.sleep(60)
+        os._exit(0)
+time.sleep(5)
+'''
 MAKE_MANY_FILES = '''
 import os
 for number in range(2_000_000):   # empty files cost memory too: 2 GB of inodes
@@ -177,7 +185,7 @@ def test_nothing_passes_from_one_student_to_the_next(tmp_path, release_nb, solut
     originals, course = tmp_path / "submitted", tmp_path / "course"
     for student, code in (("a_leaves_traces", LEAVE_TRACES), ("b_looks_for_traces", LOOK_FOR_TRACES),
                           ("c_kills_the_factory", KILL_THE_FACTORY), ("c_fills_the_sockets", FILL_THE_SOCKETS_FOLDER),
-                          ("c_makes_many_files", MAKE_MANY_FILES)):
+                          ("c_makes_many_files", MAKE_MANY_FILES), ("c_forks", FORK_BOMB)):
         catalogue.answers("lab3_optimizers", extra={"my_optimizer": code})(originals / student, release_nb, solution_nb)
     catalogue.right("lab3_optimizers")(originals / "d_after_the_killer", release_nb, solution_nb)
     table = grade(originals, tmp_path / "grades.csv", course_dir=course, limits=catalogue.LIMITS, workers=1,
@@ -187,6 +195,8 @@ def test_nothing_passes_from_one_student_to_the_next(tmp_path, release_nb, solut
     assert scores["d_after_the_killer"] == (RIGHT, "graded"), scores   # the batch goes on with a new server
     assert scores["c_makes_many_files"][1] == "kernel died", scores  # stopped past fork_server.MOST_FILES
     assert "more than 20,000 files" in {e["student_id"]: e for e in table}["c_makes_many_files"]["message"]
+    assert scores["c_forks"][1] == "kernel died", scores  # stopped past fork_server.MOST_PROCESSES
+    assert "more than 512 processes" in {e["student_id"]: e for e in table}["c_forks"]["message"]
     # nothing a kernel writes reaches the host's disk: its sockets' folder is 1 MB of the sandbox's memory,
     # / and /dev are read-only, /tmp is 512 MB of memory, wiped after it
     filled = notebooks.read(course / "autograded" / "c_fills_the_sockets" / "lab3_optimizers" / "lab3_optimizers.ipynb")
