@@ -5,6 +5,7 @@ import json
 import multiprocessing
 import os
 import shutil
+import signal
 import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
@@ -58,10 +59,24 @@ def failure_verdict(result, ended, limits):
     if why == "processes":
         return status.KERNEL_DIED, (f"the kernel was stopped: it ran more than {fork_server.MOST_PROCESSES} "
                                     "processes: no points")
-    if "Kernel died" in reason or "DeadKernel" in reason:
-        return status.KERNEL_DIED, ("the kernel stopped while running the notebook (os._exit, a crash, or more than "
-                               f"{limits.memory_mb} MB of memory): no points")
+    how = ended_how((ended or {}).get("exit"))
+    if "Kernel died" in reason or "DeadKernel" in reason or how:
+        return status.KERNEL_DIED, (f"the kernel stopped while running the notebook{f' ({how})' if how else ''}: "
+                                    f"os._exit, a crash, or more than {limits.memory_mb} MB of memory: no points")
     return status.ERROR, "nbgrader autograde failed: " + reason
+
+
+def ended_how(code):
+    """How a kernel process ended, from its exit code as ``os.waitstatus_to_exitcode`` gives it (minus the
+    signal's number when killed): "exit code 3", "killed by SIGSEGV"; None for 0 or None (no end known)."""
+    if not code:
+        return None
+    if code > 0:
+        return f"exit code {code}"
+    try:
+        return f"killed by {signal.Signals(-code).name}"
+    except ValueError:
+        return f"killed by signal {-code}"
 
 
 def run_notes(autograded_path, limits):

@@ -52,27 +52,44 @@ def forged(expected_reports, cell):
     return None
 
 
+PASSED, FAILED, DID_NOT_RUN, FORGED = "passed", "failed", "did not run", "forged"  # a test's outcome
+
+
 def decide(expected_reports, cell):
-    """(passed, message) for one executed test cell, given the reference's reports."""
+    """The verdict record of one executed test cell, given the reference's reports (JSON-safe data, kept
+    in the autograded notebook's cell metadata under ``VERDICT_KEY`` and read by the reports as it is).
+
+    ``passed``, ``forged`` (bool); ``message``: what the student reads in the feedback; ``tests``: one
+    record per test of the cell, in order, each with ``number``, ``of``, ``outcome`` (passed, failed,
+    did not run, forged), ``summary`` (one line for the score table) and, for a judged test, the
+    judge's ``Verdict.record()`` (problem, step, array, index, hint, note).
+    """
     forgery = forged(expected_reports, cell)
     if forgery:
-        return False, forgery
+        return {"passed": False, "forged": True, "message": forgery,
+                "tests": [{"number": 1, "of": len(expected_reports), "outcome": FORGED, "summary": forgery,
+                           "hint": None}]}
     got_reports = student_reports(cell)
-    messages, passed = [], True
-    for number, expected_payload in enumerate(expected_reports):
-        if number >= len(got_reports):
+    messages, tests, passed = [], [], True
+    total = len(expected_reports)
+    for number, expected_payload in enumerate(expected_reports, start=1):
+        if number > len(got_reports):
             error = cell_error(cell)
             why = f"it stopped with {error}" if error else "no result was reported"
-            messages.append(f"Test {number + 1} of {len(expected_reports)} did not run: {why}.")
-            return False, "\n".join(messages)
+            line = f"Test {number} of {total} did not run: {why}."
+            messages.append(line)
+            tests.append({"number": number, "of": total, "outcome": DID_NOT_RUN, "summary": line, "hint": None})
+            return {"passed": False, "forged": False, "message": "\n".join(messages), "tests": tests}
         kind, expected = checks.decode_trace(expected_payload)
-        _, got = checks.decode_trace(got_reports[number])
+        _, got = checks.decode_trace(got_reports[number - 1])
         with checks.concealed():  # the feedback says where and how far off, not the hidden expected value
             verdict = checks.judge(kind, expected, got)
         passed = passed and verdict.passed
-        mark = "passed" if verdict.passed else "FAILED"
-        messages.append(f"Test {number + 1} of {len(expected_reports)} {mark}: {verdict.message}")
-    return passed, "\n".join(messages)
+        outcome = PASSED if verdict.passed else FAILED
+        messages.append(f"Test {number} of {total} {'passed' if verdict.passed else 'FAILED'}: {verdict.message}")
+        tests.append({"number": number, "of": total, "outcome": outcome, "kind": kind,
+                      "summary": verdict.message.splitlines()[0] if verdict.message else "", **verdict.record()})
+    return {"passed": passed, "forged": False, "message": "\n".join(messages), "tests": tests}
 
 
 def verdict_outputs(passed, message):
@@ -111,12 +128,13 @@ class DecideFromTraces(NbGraderPreprocessor):
             return cell, resources
         grade_id = notebooks.nbgrader_meta(cell)["grade_id"]
         if grade_id in self.expected:
-            passed, message = decide(self.expected[grade_id], cell)
-            forgery = forged(self.expected[grade_id], cell) is not None
+            record = decide(self.expected[grade_id], cell)
         else:
-            passed, message, forgery = False, f"Unknown test cell {grade_id!r}: not in the assignment. No points.", False
-        cell.outputs = verdict_outputs(passed, message)
-        cell.metadata[VERDICT_KEY] = {"passed": passed, "message": message, "forged": forgery}
+            unknown = f"Unknown test cell {grade_id!r}: not in the assignment. No points."
+            record = {"passed": False, "forged": False, "message": unknown,
+                      "tests": [{"number": 1, "of": 1, "outcome": FAILED, "summary": unknown, "hint": None}]}
+        cell.outputs = verdict_outputs(record["passed"], record["message"])
+        cell.metadata[VERDICT_KEY] = record
         return cell, resources
 
 

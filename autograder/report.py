@@ -15,8 +15,8 @@ def test_points(source_nb):
 
 
 def verdicts(course, row):
-    """{grade_id: verdict} of the tests in the autograded notebook of ``row`` (DecideFromTraces's:
-    passed, message, forged)."""
+    """{grade_id: verdict record} of the tests in the autograded notebook of ``row``, as DecideFromTraces
+    left them (``preprocessors.decide``: passed, forged, message, tests)."""
     path = course.path("autograded", row.student_id, row.assignment, f"{row.notebook}.ipynb")
     if not path.exists():
         return {}
@@ -52,7 +52,7 @@ def score_rows(course, rows, sources):
             points = test_points(sources[row.assignment][row.notebook]) if row.assignment in sources and row.notebook else {}
             entry = {"student_id": row.csv_id or row.student_id, "assignment": row.assignment, "notebook": row.notebook,
                      "score": 0.0, "max_score": sum(points.values()) if points else "",
-                     "status": row.status, "message": "; ".join(row.notes), "failed": {}}
+                     "status": row.status, "message": "; ".join(row.notes), "failed": {}, "verdicts": {}}
             entry.update({g: 0.0 for g in points})
             if row.status == intake.READY:
                 try:
@@ -71,6 +71,7 @@ def score_rows(course, rows, sources):
                         if grade.name in points:
                             entry[grade.name] = grade.score
                     entry["failed"] = {g: v["message"] for g, v in tests.items() if not v["passed"]}
+                    entry["verdicts"] = {g: v for g, v in tests.items() if not v["passed"]}
             table.append(entry)
     finally:
         if gradebook is not None:
@@ -103,12 +104,10 @@ def format_table(table):
                      f"{entry['status']}")
         if entry["message"]:
             lines.append(f"{'':<4}{entry['message']}")
-        for grade_id, message in entry["failed"].items():
-            first = next((l for l in message.splitlines() if "FAILED" in l or "did not run" in l),
-                         message.splitlines()[0])
-            first = first.split(" FAILED: ", 1)[-1]
-            lines.append(f"{'':<4}lost {grade_id}: {first[:160]}")
-            hint = next((l for l in message.splitlines() if l.startswith("Hint:")), None)
+        for grade_id, record in entry["verdicts"].items():
+            lost = next((t for t in record["tests"] if t["outcome"] != "passed"), record["tests"][0])
+            lines.append(f"{'':<4}lost {grade_id}: {lost['summary'][:160]}")
+            hint = next((t["hint"] for t in record["tests"] if t.get("hint")), None)
             if hint:
-                lines.append(f"{'':<8}{hint[:150]}")
+                lines.append(f"{'':<8}{('Hint: ' + hint)[:150]}")
     return "\n".join(lines)

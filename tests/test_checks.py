@@ -44,8 +44,8 @@ def _round_trip(kind, steps):
 
 
 def test_handout_checks_pass_with_the_reference(ref, capsys):
-    assert checks.handout_minibatch_check(ref["create_mini_batches"]).passed
-    assert checks.handout_optimizer_check(ref["my_optimizer"], ref["myOptParam"], ref["myDenseLayer"]).passed
+    assert checks.check_handout_minibatches(ref["create_mini_batches"]).passed
+    assert checks.check_handout_optimizer(ref["my_optimizer"], ref["myOptParam"], ref["myDenseLayer"]).passed
     printed = capsys.readouterr().out
     assert "[ 7.67789007  8.16882972 10.34203348 -3.22934657]" in printed
     assert printed.count("test passed.") == 2
@@ -99,13 +99,13 @@ MISTAKES = {  # solver -> (replacement my_optimizer branch behaviour, words the 
 
 
 def test_the_visible_nesterov_check_follows_the_formulas(ref, capsys):
-    assert checks.self_check_nesterov(ref["my_optimizer"], ref["myOptParam"], ref["myDenseLayer"]).passed
+    assert checks.check_nesterov(ref["my_optimizer"], ref["myOptParam"], ref["myDenseLayer"]).passed
 
     def momentum_instead(lyr, opt, W_grad, B_grad, solver='sgd', learning_rate=0.01, iter=1):
         return ref["my_optimizer"](lyr, opt, W_grad, B_grad, "momentum", learning_rate, iter)
 
     with pytest.raises(checks.CheckFailed, match="look"):  # a failing visible check fails its cell
-        checks.self_check_nesterov(momentum_instead, ref["myOptParam"], ref["myDenseLayer"])
+        checks.check_nesterov(momentum_instead, ref["myOptParam"], ref["myDenseLayer"])
 
 
 @pytest.mark.parametrize("solver", sorted(MISTAKES))
@@ -155,17 +155,21 @@ def test_the_grader_decides_from_reports_only(source_notebook):
     def cell(outputs):
         return {"cell_type": "code", "outputs": outputs}
     reports = [{"output_type": "display_data", "data": {checks.TRACE_MIME: p}} for p in expected]
-    assert decide(expected, cell(reports))[0]
+    assert decide(expected, cell(reports))["passed"]
     noise = [{"output_type": "stream", "name": "stderr", "text": "RuntimeWarning"},
              {"output_type": "stream", "name": "stdout", "text": "test failed"}]
-    assert decide(expected, cell(noise + reports))[0]  # prints and warnings change nothing
-    passed, message = decide(expected, cell(reports + reports[:1]))
-    assert not passed and "tampered" in message
+    assert decide(expected, cell(noise + reports))["passed"]  # prints and warnings change nothing
+    record = decide(expected, cell(reports + reports[:1]))
+    assert not record["passed"] and record["forged"] and "tampered" in record["message"]
+    assert [t["outcome"] for t in record["tests"]] == ["forged"]
     error = {"output_type": "error", "ename": "NameError", "evalue": "name 'my_optimizer' is not defined"}
-    passed, message = decide(expected, cell(reports[:1] + [error]))
-    assert not passed and "did not run: it stopped with NameError" in message
+    record = decide(expected, cell(reports[:1] + [error]))
+    assert not record["passed"] and "did not run: it stopped with NameError" in record["message"]
+    assert [t["outcome"] for t in record["tests"]] == ["passed", "did not run"]
+    assert record["tests"][1]["summary"] == f"Test 2 of {len(expected)} did not run: it stopped with NameError: " \
+                                            "name 'my_optimizer' is not defined."
     garbage = [{"output_type": "display_data", "data": {checks.TRACE_MIME: {"kind": "optimizer"}}}]
-    assert not decide(expected, cell(garbage))[0]
+    assert decide(expected, cell(garbage))["forged"]
 
 
 @pytest.mark.parametrize("sizes, batch", [((5, 4, 3, 3), 1), ((3, 6, 2, 4), 5), ((64, 80, 70, 10), 2)])
@@ -204,7 +208,7 @@ def test_the_seeds_sign_convention_gets_its_own_hint(ref):
         lyr.bias = lyr.bias + 0.9 * opt.B_dt - learning_rate * B_grad
 
     with pytest.raises(checks.CheckFailed, match="opposite sign"):
-        checks.self_check_nesterov(seeds_nag, ref["myOptParam"], ref["myDenseLayer"])
+        checks.check_nesterov(seeds_nag, ref["myOptParam"], ref["myDenseLayer"])
 
 
 # ---------------------------------------------------------------- whole labs, in-process (no nbgrader)
@@ -244,7 +248,8 @@ def verdicts(lab, edits=None, sources=None):
     """{test grade_id: (passed, message)} of the answers edited or replaced, as the grader decides."""
     source_notebook, expected = lab
     got = reference_reports(_variant(source_notebook, edits, sources))
-    return {grade_id: decide(reports, _reporting_cell(got[grade_id])) for grade_id, reports in expected.items()}
+    records = {grade_id: decide(reports, _reporting_cell(got[grade_id])) for grade_id, reports in expected.items()}
+    return {grade_id: (record["passed"], record["message"]) for grade_id, record in records.items()}
 
 
 def first_failure(message):
@@ -461,9 +466,9 @@ def test_an_unwritten_extra_credit_passes_its_cell_but_a_broken_one_fails(ref):
 
     args = (ref["myOptParam"], ref["myDenseLayer"])
     for unwritten in (unknown, stub):
-        assert not checks.self_check_nesterov(answer(unwritten), *args).passed  # said, not raised
+        assert not checks.check_nesterov(answer(unwritten), *args).passed  # said, not raised
     with pytest.raises(checks.CheckFailed, match="broadcast"):
-        checks.self_check_nesterov(answer(broadcasting), *args)
+        checks.check_nesterov(answer(broadcasting), *args)
 
 
 def test_the_course_constants_are_defined_once():

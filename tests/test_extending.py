@@ -1,5 +1,5 @@
 """docs/extending.md, followed on a temporary copy: a toy check written the way the doc says (a probe,
-a judge with its hint, a visible check, PROBES / JUDGES, a lab's checks module, a source notebook with
+its hint, its declaration as a ``Check``, a visible check, a lab's checks module, a source notebook with
 a hidden test) ships with its lab, and the reference side and the judge decide with it."""
 import shutil
 import sys
@@ -15,37 +15,27 @@ pytestmark = pytest.mark.fast  # in-process, no grading run: `make test-fast`
 TOY_CHECKS = '''"""Checks of ``double(x)``: 2 x, elementwise."""
 import numpy as np
 
-from .trace import Step, judge_values, observe, show
+from .trace import Check, Step, observe
 
 
 def trace_double(double, xs):
     return [observe(f"double({x})", lambda x=x: {"result": double(np.array(x, dtype=float))}) for x in xs]
 
 
-def double_hint(step_index, bad_names, expected=None, got=None):
+def double_hint(step_index, bad_names, expected, got):
     return "return two times x."
 
 
-def judge_double(expected, got):
-    return judge_values(expected, got, hint=double_hint, what="double")
+DOUBLE = Check("double", trace_double, what="double", hint=double_hint)
 
 
 def check_double(double):
     """The visible check: double(3.0) is 6.0."""
-    return show(judge_double([Step("double(3.0)", {"result": np.array(6.0)})], trace_double(double, [3.0])))
-
-
-PROBES = {"double": trace_double}
-JUDGES = {"double": judge_double}
+    return DOUBLE.visible([Step("double(3.0)", {"result": np.array(6.0)})], trace_double(double, [3.0]))
 '''
 LAB_CHECKS = '''"""The checks of the toy lab."""
-from . import toy_checks
-from .toy_checks import check_double
-from .trace import hidden_test_of
-
-hidden_test = hidden_test_of(toy_checks.PROBES)
-
-__all__ = ["hidden_test", "check_double"]
+from .toy_checks import *  # noqa: F401,F403
+from .trace import hidden_test  # noqa: F401
 '''
 
 
@@ -92,7 +82,7 @@ def test_a_check_added_as_the_doc_says_ships_and_decides(toy_lab):
     def student(double):  # what a student's kernel reports for the same hidden test
         with trace.collect_reports() as got:
             sys.modules["labkit.lab9_checks"].hidden_test("double", double, xs=[1.0, -2.5])
-        return toy.JUDGES[kind](expected, trace.decode_trace(got[0])[1])
+        return trace.REGISTRY[kind].judge(expected, trace.decode_trace(got[0])[1])
 
     assert student(lambda x: x + x).passed                   # right, written differently
     wrong = student(lambda x: 3 * x)

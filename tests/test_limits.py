@@ -31,6 +31,7 @@ SUBMISSIONS = {
     "endless_loop": "while True:\n    pass\n",
     "ignores_interrupts": "import signal\nsignal.signal(signal.SIGINT, signal.SIG_IGN)\nwhile True:\n    pass\n",
     "exits_the_kernel": "import os\nos._exit(3)\n",
+    "crashes_the_kernel": "import ctypes\nctypes.string_at(0)\n",   # a segmentation fault
     "leaves_a_process": "import subprocess\nsubprocess.Popen(['sleep', '987'])\n",
     "leaves_a_daemon": "import subprocess\nsubprocess.Popen(['setsid', 'sh', '-c', 'sleep 986 & sleep 986'])\n",
     "huge_allocation": "import numpy as np\ntry:\n    big = np.ones(600_000_000)\nexcept MemoryError:\n    raise\n",
@@ -66,8 +67,9 @@ def test_a_loop_that_ignores_interrupts_is_stopped(rows):
 
 
 def test_a_dead_kernel_is_a_verdict(rows):
-    assert rows["exits_the_kernel"]["status"] == "kernel died"
-    assert "kernel stopped" in rows["exits_the_kernel"]["message"]
+    assert rows["exits_the_kernel"]["status"] == rows["crashes_the_kernel"]["status"] == "kernel died"
+    assert "kernel stopped while running the notebook (exit code 3)" in rows["exits_the_kernel"]["message"]
+    assert "(killed by SIGSEGV)" in rows["crashes_the_kernel"]["message"]  # the fork server's word, not a guess
 
 
 def test_no_process_outlives_its_notebook(rows):

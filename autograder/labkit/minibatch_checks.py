@@ -4,7 +4,7 @@ from collections.abc import Iterator
 
 import numpy as np
 
-from .trace import Step, Verdict, error_text, mismatch, describe_error, observe, show
+from .trace import Check, Step, Verdict, error_text, mismatch, describe_error, observe, show
 
 
 def minibatch_inputs(n, n_features, y_columns):
@@ -142,14 +142,14 @@ def judge_minibatches(expected, got):
     if big_enough and all(np.array_equal(a[0], b[0]) for a, b in zip(first, following)):
         return Verdict(False, f"{case}: the next call gave the same batches again; do not call "
                               "np.random.seed inside create_mini_batches (each epoch needs a new shuffle).")
-    note = ""
+    note = None
     if "first" in roles:  # the reference's batches: a different order is right, but worth saying
         reference = _batches(roles["first"])
         if len(reference) != len(first) or not all(
                 np.array_equal(a[0], b[0]) for a, b in zip(reference, first)):
-            note = (" (a valid shuffle, in another order than np.random.shuffle of the rows gives: "
-                    "the handout's printed batches will differ)")
-    return Verdict(True, f"{case}: the batches are right{note}.")
+            note = ("a valid shuffle, in another order than np.random.shuffle of the rows gives: "
+                    "the handout's printed batches will differ")
+    return Verdict(True, f"{case}: the batches are right{f' ({note})' if note else ''}.", note=note)
 
 
 HANDOUT_MINIBATCHES = [  # printed in the handout for seed 1, np.arange(20).reshape(10, 2), batch 4
@@ -159,7 +159,7 @@ HANDOUT_MINIBATCHES = [  # printed in the handout for seed 1, np.arange(20).resh
 ]
 
 
-def handout_minibatch_check(create_mini_batches):
+def check_handout_minibatches(create_mini_batches):
     """The handout's check: seed 1, X = np.arange(20).reshape(10, 2), y = -(10..19), batch 4."""
     got = trace_minibatches(create_mini_batches, n=10, n_features=2, y_columns=1, batch_size=4, seed=1)
     first = next((s for s in got if s.meta.get("role") == "first"), None)
@@ -172,14 +172,14 @@ def handout_minibatch_check(create_mini_batches):
     for number, (X_mini, y_mini) in enumerate(HANDOUT_MINIBATCHES, start=1):
         arrays[f"X_mini {number}"], arrays[f"y_mini {number}"] = np.array(X_mini, float), np.array(y_mini, float)
     expected.insert(1, Step("first", arrays, meta={"role": "first", "n_batches": len(HANDOUT_MINIBATCHES)}))
-    verdict = judge_minibatches(expected, got)
-    if verdict.passed and "another order" in verdict.message:  # right, though not the handout's printed order
+    verdict = MINIBATCHES.judge(expected, got)
+    if verdict.passed and verdict.note:  # right, though not the handout's printed order
         print(verdict.message)
         return verdict
     return show(verdict)
 
 
-def self_check_minibatches(create_mini_batches, n, n_features, y_columns, batch_size, seed):
+def check_minibatches(create_mini_batches, n, n_features, y_columns, batch_size, seed):
     """A visible check: the batches' properties, judged from the case alone, for ``n`` rows and for a
     number of rows with the other kind of last batch (``batch_size`` dividing it, or not)."""
     other = n - n % batch_size if n % batch_size else n + batch_size // 2 + 1
@@ -191,10 +191,9 @@ def self_check_minibatches(create_mini_batches, n, n_features, y_columns, batch_
                          meta={"role": "inputs", "batch_size": batch_size, "seed": seed}),
                     Step("X and y after the calls", {"X": X.astype(float), "y": y.astype(float)},
                          meta={"role": "after"})]
-        verdicts.append(judge_minibatches(expected, got))
+        verdicts.append(MINIBATCHES.judge(expected, got))
     failed = [v for v in verdicts if not v.passed]
-    return show(failed[0] if failed else Verdict(True, " ".join(v.message for v in verdicts)), detail=True)
+    return show(failed[0] if failed else Verdict.all_of(verdicts), detail=True)
 
 
-PROBES = {"minibatches": trace_minibatches}
-JUDGES = {"minibatches": judge_minibatches}
+MINIBATCHES = Check("minibatches", trace_minibatches, what="create_mini_batches", judge=judge_minibatches)

@@ -10,7 +10,7 @@ import warnings
 import numpy as np
 
 from .gradcheck import gradient_check
-from .trace import Step, Verdict, describe_error, error_text, judge_values, observe, show
+from .trace import Check, Step, Verdict, describe_error, error_text, judge_values, observe, show
 
 INIT_METHODS = ("zeros", "random", "xavier", "he")
 
@@ -67,13 +67,14 @@ def _strict(function, *args):
             return function(*args)
 
 
-def _call(label, function, *args, strict=False, read=None):
-    """A Step from calling ``function(*args)``; ``read(result)`` -> {name: array}."""
+def _call(label, function, *args, strict=False, read=None, facts=None, meta=None):
+    """A Step from calling ``function(*args)``; ``read(result)`` -> {name: array}, ``facts(result)`` ->
+    {name: bool, int or str}; ``meta``: the case, for the judge and the hint."""
     try:
         result = _strict(function, *args) if strict else function(*args)
     except Exception as exc:
-        return Step(label, error=describe_error(exc))
-    return observe(label, lambda: read(result))
+        return Step(label, error=describe_error(exc), meta=meta)
+    return observe(label, lambda: read(result), meta=meta, facts=(lambda: facts(result)) if facts else None)
 
 
 def _overflowed(step):
@@ -115,15 +116,15 @@ def _harmless_activations(function):
         names.update(saved)
 
 
-def _call_stable(label, function, *args, read=None):
+def _call_stable(label, function, *args, read=None, facts=None):
     """``_call`` with overflows raised. An overflow that goes away when the notebook's own sigmoid and
     softmax are made harmless was theirs: they are graded on their own (test_sigmoid, test_softmax), so
     an unstable activation costs only once; the step then holds the values computed that way."""
-    step = _call(label, function, *args, strict=True, read=read)
+    step = _call(label, function, *args, strict=True, read=read, facts=facts)
     if not _overflowed(step):
         return step
     with _harmless_activations(function) as replaced:
-        again = _call(label, function, *args, strict=True, read=read) if replaced else step
+        again = _call(label, function, *args, strict=True, read=read, facts=facts) if replaced else step
     return step if again.error else again
 
 
@@ -132,11 +133,14 @@ def stability_verdict(got, fix, when="for large |x|"):
     for step in got:
         if _overflowed(step):
             return Verdict(False, f"{step.label}: numpy reported {error_text(step.error)} — the result must "
-                                  f"not overflow {when}: {fix}.")
+                                  f"not overflow {when}: {fix}.", step=step.label)
     return None
 
 
 # ------------------------------------------------------------------------ activations
+DIFFERENT_SCALES = "rows of different scales (3, 4)"  # the input where a whole-array maximum gives 0 / 0
+
+
 def activation_inputs(seed):
     """Inputs for the activations: ordinary values, and rows of huge ones (+-1000)."""
     rng = np.random.RandomState(seed)
@@ -144,75 +148,80 @@ def activation_inputs(seed):
     huge = np.array([[-1000.0, -750.0, 0.0, 750.0, 1000.0], [1000.0, 999.0, 998.0, -5.0, 0.5]])
     # rows far apart: a softmax that subtracts the whole array's maximum, not each row's, gets 0 / 0
     scales = np.array([[1000.0, 0.0, -5.0, 2.0], [0.0, 1.0, 2.0, 3.0], [-1000.0, -999.0, -998.0, -997.0]])
-    return {"ordinary (4, 5)": ordinary, "huge values (2, 5)": huge, "rows of different scales (3, 4)": scales,
+    return {"ordinary (4, 5)": ordinary, "huge values (2, 5)": huge, DIFFERENT_SCALES: scales,
             "a vector (5,)": rng.randn(5), "3-d (2, 3, 4)": rng.randn(2, 3, 4)}
 
 
 def trace_activation(function, name, seed):
     """``function`` (sigmoid or softmax) on each input, with overflow warnings turned into errors."""
-    return [_call(f"{name}(x) for x {label}", function, x, strict=True, read=lambda out: {f"{name}(x)": out})
+    return [_call(f"{name}(x) for x {label}", function, x, strict=True, read=lambda out: {f"{name}(x)": out},
+                  meta={"activation": name, "input": label})
             for label, x in activation_inputs(seed).items()]
 
 
-def activation_hint(name):
-    def hint(step_index, bad_names, expected=None, got=None):
-        if name == "softmax" and expected is not None and "different scales" in expected.label:
-            return ("each row is a softmax of its own: subtract each row's maximum, "
-                    "np.max(x, axis=-1, keepdims=True), not the maximum of the whole array.")
-        if name == "softmax":
-            return ("softmax works on the last axis: subtract np.max(x, axis=-1, keepdims=True), "
-                    "exponentiate, divide by the sum over axis=-1 with keepdims=True.")
-        return "sigmoid(x) = 1 / (1 + exp(-x)), elementwise, same shape as x."
-    return hint
+def activation_hint(step_index, bad_names, expected, got):
+    """The likely mistake in an activation's values (``meta``: the activation and the input's name)."""
+    name = expected.meta.get("activation")
+    if name == "softmax" and expected.meta.get("input") == DIFFERENT_SCALES:
+        return ("each row is a softmax of its own: subtract each row's maximum, "
+                "np.max(x, axis=-1, keepdims=True), not the maximum of the whole array.")
+    if name == "softmax":
+        return ("softmax works on the last axis: subtract np.max(x, axis=-1, keepdims=True), "
+                "exponentiate, divide by the sum over axis=-1 with keepdims=True.")
+    return "sigmoid(x) = 1 / (1 + exp(-x)), elementwise, same shape as x."
 
 
 def judge_activation(expected, got):
     """Values as the reference; an overflow (FloatingPointError) gets a stability hint."""
-    name = expected[0].label.split("(")[0]
+    name = expected[0].meta.get("activation")
     fix = ("compute exp only of non-positive numbers: 0.5 * (1 + np.tanh(x / 2)), or boolean masks "
            "(np.where evaluates both branches, so it still overflows)" if name == "sigmoid" else
            "subtract the row maximum before np.exp, so that no exponent is positive")
-    row_by_row = next((step for step in got if "different scales" in step.label and step.error
-                       and "invalid value" in error_text(step.error)), None)
+    scaled = next((step for step in expected if step.meta.get("input") == DIFFERENT_SCALES), None)
+    row_by_row = next((mine for step, mine in zip(expected, got) if step is scaled and mine.error
+                       and "invalid value" in error_text(mine.error)), None)
     if name == "softmax" and row_by_row is not None:  # 0 / 0: rows shifted by the whole array's maximum
-        return Verdict(False, f"{row_by_row.label}: numpy reported {error_text(row_by_row.error)}.\nHint: "
-                              + activation_hint(name)(0, [], expected=row_by_row))
+        return Verdict(False, f"{row_by_row.label}: numpy reported {error_text(row_by_row.error)}.",
+                       step=row_by_row.label, hint=activation_hint(0, set(), scaled, row_by_row))
     unstable = stability_verdict(got, fix)
     if unstable:
         return unstable
-    verdict = judge_values(expected, got, activation_hint(name), what=name)
+    verdict = judge_values(expected, got, activation_hint, what=name)
     failed = next((step for step in got if step.error), None)
     if (not verdict.passed and name == "softmax" and failed is not None and "AxisError" in failed.error["mro"]
-            and verdict.message.startswith(f"{failed.label}:")):
+            and verdict.step == failed.label):
         # judge_values gives no hint for an error; this one has a classic cause
-        verdict.message += ("\nHint: softmax works on the LAST axis (axis=-1, keepdims=True), so that it also "
-                            "takes a single vector (n,) and a 3-d array; axis=1 only fits 2-d input.")
+        verdict.hint = ("softmax works on the LAST axis (axis=-1, keepdims=True), so that it also "
+                        "takes a single vector (n,) and a 3-d array; axis=1 only fits 2-d input.")
     return verdict
 
 
 # ------------------------------------------------------------------------------ layers
+def _read_layer(layer):
+    return {"wegt.shape": np.shape(layer.wegt), "bias.shape": np.shape(layer.bias)}
+
+
+def _layer_facts(layer):  # a float conversion that raises makes the step an error
+    return {"wegt is numeric": np.asarray(layer.wegt, dtype=float).size >= 0,
+            "bias is numeric": np.asarray(layer.bias, dtype=float).size >= 0}
+
+
 def trace_dense_layer(myDenseLayer, shapes):
     """The shapes of ``wegt`` and ``bias`` of ``myDenseLayer(n_out, n_in)`` for each shape."""
     steps = []
     for n_out, n_in in shapes:
-        def read(layer):
-            return {"wegt.shape": np.shape(layer.wegt), "bias.shape": np.shape(layer.bias),
-                    "wegt is numeric": np.asarray(layer.wegt, dtype=float).size >= 0,
-                    "bias is numeric": np.asarray(layer.bias, dtype=float).size >= 0}
-        steps.append(_call(f"myDenseLayer({n_out}, {n_in})", myDenseLayer, n_out, n_in, read=read))
+        steps.append(_call(f"myDenseLayer({n_out}, {n_in})", myDenseLayer, n_out, n_in, read=_read_layer,
+                           facts=_layer_facts))
     return steps
 
 
-def dense_layer_hint(step_index, bad_names, expected=None, got=None):
+def dense_layer_hint(step_index, bad_names, expected, got):
+    """The likely mistake in ``myDenseLayer``: wegt transposed, or the shapes."""
     shape = "wegt has shape (n_out, n_in) — one row per output unit — and bias has shape (n_out,)."
-    if expected is not None and got is not None and "wegt.shape" in bad_names and np.array_equal(
+    if "wegt.shape" in bad_names and np.array_equal(
             got.arrays.get("wegt.shape", np.empty(0))[::-1], expected.arrays["wegt.shape"]):
         return f"your wegt is transposed, (n_in, n_out): {shape}"
     return shape
-
-
-def judge_dense_layer(expected, got):
-    return judge_values(expected, got, dense_layer_hint, what="myDenseLayer")
 
 
 # ------------------------------------------------------------------------ initialization
@@ -321,22 +330,22 @@ def judge_init(expected, got):
     meta = first.meta
     for step in got:
         if step.error:
-            return Verdict(False, f"{step.label}: my_init raised {error_text(step.error)}.")
+            return Verdict(False, f"{step.label}: my_init raised {error_text(step.error)}.", step=step.label)
     if len(got) < 2:
-        return Verdict(False, f"{first.label}: no result was recorded.")
+        return Verdict(False, f"{first.label}: no result was recorded.", step=first.label)
     problem = _init_problem(meta["method"], meta["n_out"], meta["n_in"], got[0].arrays.get("wegt", np.empty(0)),
                             got[0].arrays.get("bias", np.empty(0)), got[1].arrays.get("wegt"))
     if problem:
-        return Verdict(False, f"{first.label}: {problem}.")
+        return Verdict(False, f"{first.label}: {problem}.", step=first.label, array="wegt")
     return Verdict(True, f"{first.label}: the weights look right.")
 
 
 # ------------------------------------------------------------------------------ forward
-def _probe_call(label, function, *args, weights="moderate", read=None):
+def _probe_call(label, function, *args, weights="moderate", read=None, facts=None):
     """``_call``; with large weights, overflows are raised (see ``_call_stable``)."""
     if weights == "large":
-        return _call_stable(label, function, *args, read=read)
-    return _call(label, function, *args, read=read)
+        return _call_stable(label, function, *args, read=read, facts=facts)
+    return _call(label, function, *args, read=read, facts=facts)
 
 
 def _read_forward(out):
@@ -353,7 +362,8 @@ def trace_forward(my_forward, myDenseLayer, sizes, batch, seed, weights="moderat
     return [_probe_call(label, my_forward, layers, X, weights=weights, read=_read_forward)]
 
 
-def forward_hint(step_index, bad_names, expected=None, got=None):
+def forward_hint(step_index, bad_names, expected, got):
+    """The first layer whose activation is wrong, and what it takes."""
     if "a_1" in bad_names:
         return "a_1 is the sigmoid of X times the transpose of l1.wegt (n_out, n_in), plus l1.bias."
     if "a_2" in bad_names:
@@ -367,6 +377,7 @@ FORWARD_FIX = ("compute the activations with your stable sigmoid() and softmax()
 
 
 def judge_forward(expected, got):
+    """Overflows first (with large weights), then the values."""
     return (stability_verdict(got, FORWARD_FIX, LARGE_WEIGHTS)
             or judge_values(expected, got, forward_hint, what="my_forward"))
 
@@ -393,14 +404,14 @@ def trace_backward(my_backward, myDenseLayer, sizes, batch, seed):
     return [step]
 
 
-def backward_hint(step_index, bad_names, expected=None, got=None):
-    if expected is not None and got is not None:
-        batch = int(expected.meta.get("batch", 0)) or None
-        ratios = [np.median(got.arrays[n][expected.arrays[n] != 0] / expected.arrays[n][expected.arrays[n] != 0])
-                  for n in bad_names if n in got.arrays and got.arrays[n].shape == expected.arrays[n].shape
-                  and np.any(expected.arrays[n] != 0)]
-        if ratios and batch and batch > 1 and all(abs(r * batch - 1) < 1e-6 for r in ratios):
-            return "your gradients are the batch mean; the course uses the SUM over the rows of the batch."
+def backward_hint(step_index, bad_names, expected, got):
+    """The likely mistake in my_backward's gradients: a mean instead of the sum, or the layer where it goes wrong."""
+    batch = int(expected.meta.get("batch", 0)) or None
+    ratios = [np.median(got.arrays[n][expected.arrays[n] != 0] / expected.arrays[n][expected.arrays[n] != 0])
+              for n in bad_names if n in got.arrays and got.arrays[n].shape == expected.arrays[n].shape
+              and np.any(expected.arrays[n] != 0)]
+    if ratios and batch and batch > 1 and all(abs(r * batch - 1) < 1e-6 for r in ratios):
+        return "your gradients are the batch mean; the course uses the SUM over the rows of the batch."
     if any(n.startswith("d_3") for n in bad_names):
         return ("the output layer's delta is a_3 minus y (softmax with cross-entropy); its dW is that delta "
                 "transposed times a_2, shaped like wegt (n_out, n_in); db sums the delta over the rows.")
@@ -408,10 +419,6 @@ def backward_hint(step_index, bad_names, expected=None, got=None):
         return "db is the delta summed over the rows of the batch (axis=0)."
     return ("going back one layer, multiply the delta by the next layer's wegt and then by the sigmoid's "
             "derivative a * (1 - a) of that layer's activation; dW is the delta transposed times the layer's input.")
-
-
-def judge_backward(expected, got):
-    return judge_values(expected, got, backward_hint, what="my_backward")
 
 
 # -------------------------------------------------------------------------- loss, predict
@@ -423,18 +430,26 @@ def _loss_inputs(myDenseLayer, sizes, batch, seed, weights="moderate"):
 
 
 def _read_loss(out):
-    return {"loss": out, "loss is a number": np.ndim(out) == 0}
+    return {"loss": out}
+
+
+def _loss_facts(out):
+    return {"loss is a number": bool(np.ndim(out) == 0)}
 
 
 def _read_labels(out):
-    return {"labels": out, "labels are integers": np.issubdtype(np.asarray(out).dtype, np.integer)}
+    return {"labels": out}
+
+
+def _label_facts(out):
+    return {"labels are integers": bool(np.issubdtype(np.asarray(out).dtype, np.integer))}
 
 
 def trace_loss(my_loss, myDenseLayer, sizes, batch, seed, weights="moderate"):
     """``my_loss``: one number, the mean cross-entropy over the rows (``weights``: see ``trace_forward``)."""
     layers, X, y = _loss_inputs(myDenseLayer, sizes, batch, seed, weights)
     step = _probe_call(f"my_loss on {batch} row(s){WEIGHTS[weights]}", my_loss, layers, X, y, weights=weights,
-                       read=_read_loss)
+                       read=_read_loss, facts=_loss_facts)
     step.meta.update(rows=batch, classes=sizes[-1])  # for the hint: a sum, or a mean over every entry
     return [step]
 
@@ -443,14 +458,15 @@ def trace_predict(my_predict, myDenseLayer, sizes, batch, seed, weights="moderat
     """``my_predict``: integer labels, shape (n,) (``weights``: see ``trace_forward``)."""
     layers, X, _ = _loss_inputs(myDenseLayer, sizes, batch, seed, weights)
     return [_probe_call(f"my_predict on {batch} row(s){WEIGHTS[weights]}", my_predict, layers, X, weights=weights,
-                        read=_read_labels)]
+                        read=_read_labels, facts=_label_facts)]
 
 
 _RUNS_MY_FORWARD = "it runs my_forward: when test_my_forward fails too, fix my_forward first"
 
 
-def loss_hint(step_index, bad_names, expected=None, got=None):
-    if "loss" in bad_names and expected is not None and got is not None and got.arrays.get("loss") is not None:
+def loss_hint(step_index, bad_names, expected, got):
+    """The likely mistake in my_loss: a sum instead of the mean, or a mean over every entry."""
+    if "loss" in bad_names and got.arrays.get("loss") is not None:
         ratio = float(np.sum(got.arrays["loss"]) / expected.arrays["loss"])
         rows, classes = expected.meta.get("rows"), expected.meta.get("classes")
         if rows and rows > 1 and np.isclose(ratio, rows, rtol=1e-6):
@@ -460,7 +476,8 @@ def loss_hint(step_index, bad_names, expected=None, got=None):
     return f"my_loss returns one number: the mean over the rows of -sum(y * log(a_3), axis=1); {_RUNS_MY_FORWARD}."
 
 
-def predict_hint(step_index, bad_names, expected=None, got=None):
+def predict_hint(step_index, bad_names, expected, got):
+    """The likely mistake in my_predict: float labels, or not the argmax."""
     if bad_names == {"labels are integers"}:
         return ("the labels are right but are not integers: return np.argmax(a_3, axis=1) as it is, an integer "
                 "array (no .astype(float), no np.zeros to fill in).")
@@ -475,18 +492,23 @@ PREDICT_FIX = ("my_predict runs the forward pass: call my_forward, with your sta
 
 
 def judge_loss(expected, got):
+    """Overflows first (with large weights), then the value."""
     return stability_verdict(got, LOSS_FIX, LARGE_WEIGHTS) or judge_values(expected, got, loss_hint, what="my_loss")
 
 
 def judge_predict(expected, got):
+    """Overflows first (with large weights), then the labels."""
     return (stability_verdict(got, PREDICT_FIX, LARGE_WEIGHTS)
             or judge_values(expected, got, predict_hint, what="my_predict"))
 
 
-PROBES = {"activation": trace_activation, "dense_layer": trace_dense_layer, "init": trace_init,
-          "forward": trace_forward, "backward": trace_backward, "loss": trace_loss, "predict": trace_predict}
-JUDGES = {"activation": judge_activation, "dense_layer": judge_dense_layer, "init": judge_init,
-          "forward": judge_forward, "backward": judge_backward, "loss": judge_loss, "predict": judge_predict}
+ACTIVATION = Check("activation", trace_activation, what="sigmoid / softmax", judge=judge_activation)
+DENSE_LAYER = Check("dense_layer", trace_dense_layer, what="myDenseLayer", hint=dense_layer_hint)
+INIT = Check("init", trace_init, what="my_init", judge=judge_init)
+FORWARD = Check("forward", trace_forward, what="my_forward", judge=judge_forward)
+BACKWARD = Check("backward", trace_backward, what="my_backward", hint=backward_hint)
+LOSS = Check("loss", trace_loss, what="my_loss", judge=judge_loss)
+PREDICT = Check("predict", trace_predict, what="my_predict", judge=judge_predict)
 
 
 # ------------------------------------------------------------------ visible checks (notebook)
@@ -530,19 +552,19 @@ def check_activations(sigmoid=None, softmax=None):
             continue
         for variable, key, value in cases[name]:
             label = f"{name}({variable})"
-            got = [_call(label, function, value, strict=True, read=lambda out: {label: out})]
-            expected = [Step(label, {label: np.array(VISIBLE_EXPECTED[key])})]
+            meta = {"activation": name, "input": variable}
+            got = [_call(label, function, value, strict=True, read=lambda out: {label: out}, meta=meta)]
+            expected = [Step(label, {label: np.array(VISIBLE_EXPECTED[key])}, meta=meta)]
             print(f"{label} =\n{got[0].arrays[label] if not got[0].error else 'raised ' + error_text(got[0].error)}")
-            verdicts.append(judge_activation(expected, got))
-    return show(Verdict(all(v.passed for v in verdicts),
-                         "\n".join(v.message for v in verdicts if not v.passed)))
+            verdicts.append(ACTIVATION.judge(expected, got))
+    return show(Verdict.all_of(verdicts))
 
 
 def check_dense_layer(myDenseLayer):
     """myDenseLayer(80, 64): wegt (80, 64), bias (80,)."""
-    expected = [Step("myDenseLayer(80, 64)", {"wegt.shape": np.array([80.0, 64.0]), "bias.shape": np.array([80.0]),
-                                              "wegt is numeric": np.array(1.0), "bias is numeric": np.array(1.0)})]
-    return show(judge_dense_layer(expected, trace_dense_layer(myDenseLayer, [(80, 64)])))
+    expected = [Step("myDenseLayer(80, 64)", {"wegt.shape": np.array([80.0, 64.0]), "bias.shape": np.array([80.0])},
+                     facts={"wegt is numeric": True, "bias is numeric": True})]
+    return DENSE_LAYER.visible(expected, trace_dense_layer(myDenseLayer, [(80, 64)]))
 
 
 def check_init(my_init, myDenseLayer, shape=(80, 64)):
@@ -555,9 +577,9 @@ def check_init(my_init, myDenseLayer, shape=(80, 64)):
             target = ("" if method in ("zeros", "random") else
                       f"   (bound {init_bound(method, *shape):.4f}, variance bound^2/3 = {init_bound(method, *shape) ** 2 / 3:.5f})")
             print(f"{method:>7}: largest |w| {np.abs(w).max():.4f}, variance {w.var():.5f}{target}")
-        verdicts.append(judge_init([Step(got[0].label if got else method, meta={
+        verdicts.append(INIT.judge([Step(got[0].label if got else method, meta={
             "method": method, "n_out": shape[0], "n_in": shape[1]})], got))
-    return show(Verdict(all(v.passed for v in verdicts), "\n".join(v.message for v in verdicts if not v.passed)))
+    return show(Verdict.all_of(verdicts))
 
 
 def check_forward(my_forward, myDenseLayer):
@@ -568,7 +590,7 @@ def check_forward(my_forward, myDenseLayer):
     if not got[0].error:
         print("a_3 =\n", got[0].arrays["a_3"])
     expected = [Step(got[0].label, {k: np.array(VISIBLE_EXPECTED[k]) for k in ("a_1", "a_2", "a_3")})]
-    values = judge_forward(expected, got)
+    values = FORWARD.judge(expected, got)
     unstable, _ = _unstable_on_large_weights("my_forward", my_forward, myDenseLayer, FORWARD_FIX, _read_forward)
     return show(_both(values, unstable))
 
@@ -587,17 +609,17 @@ def large_network(myDenseLayer):
     return large, X, y
 
 
-def _unstable_on_large_weights(name, function, myDenseLayer, fix, read, with_labels=False):
+def _unstable_on_large_weights(name, function, myDenseLayer, fix, read, facts=None, with_labels=False):
     """A failing Verdict when ``function`` overflows on ``large_network``, else None; and the Step."""
     large, X, y = large_network(myDenseLayer)
     args = (large, X, y) if with_labels else (large, X)
-    stable = _call_stable(f"{name} on {LARGE_NETWORK}", function, *args, read=read)
+    stable = _call_stable(f"{name} on {LARGE_NETWORK}", function, *args, read=read, facts=facts)
     return stability_verdict([stable], fix, LARGE_WEIGHTS), stable
 
 
 def _both(values, unstable):
-    return Verdict(values.passed and not unstable,
-                   "\n".join(v.message for v in (values, unstable) if v and not v.passed))
+    """The values' verdict and, when there is one, the failed stability verdict."""
+    return Verdict.all_of([values] + ([unstable] if unstable else []))
 
 
 def check_gradients(my_forward, my_backward, myDenseLayer):
@@ -632,28 +654,30 @@ def check_backward(my_backward, myDenseLayer):
                      meta={"batch": BACKWARD_CASE["batch"]})]
     if not got[0].error:
         print("d_3 =", *(np.round(got[0].arrays[k], 8) for k in ("d_3 dW", "d_3 db") if k in got[0].arrays))
-    return show(judge_backward(expected, got))
+    return BACKWARD.visible(expected, got)
 
 
 def check_loss(my_loss, myDenseLayer):
     """my_loss on the fixed network: the mean cross-entropy printed in the notebook."""
     layers, X, y = fixed_network(myDenseLayer)
-    got = [_call("my_loss on the fixed network", my_loss, layers, X, y, read=_read_loss)]
+    got = [_call("my_loss on the fixed network", my_loss, layers, X, y, read=_read_loss, facts=_loss_facts)]
     print(f"{got[0].label}: " + (f"{float(got[0].arrays['loss']):.8f}" if "loss" in got[0].arrays
                                  else "raised " + error_text(got[0].error)))
-    values = judge_loss([Step(got[0].label, {"loss": np.array(VISIBLE_EXPECTED["loss"]),
-                                             "loss is a number": np.array(1.0)}, meta={"rows": 2, "classes": 2})], got)
-    unstable, _ = _unstable_on_large_weights("my_loss", my_loss, myDenseLayer, LOSS_FIX, _read_loss, with_labels=True)
+    values = LOSS.judge([Step(got[0].label, {"loss": np.array(VISIBLE_EXPECTED["loss"])}, meta={"rows": 2, "classes": 2},
+                              facts={"loss is a number": True})], got)
+    unstable, _ = _unstable_on_large_weights("my_loss", my_loss, myDenseLayer, LOSS_FIX, _read_loss, _loss_facts,
+                                             with_labels=True)
     return show(_both(values, unstable))
 
 
 def check_predict(my_predict, myDenseLayer):
     """my_predict on the fixed network: the labels printed in the notebook."""
     layers, X, _ = fixed_network(myDenseLayer)
-    got = [_call("my_predict on the fixed network", my_predict, layers, X, read=_read_labels)]
+    got = [_call("my_predict on the fixed network", my_predict, layers, X, read=_read_labels, facts=_label_facts)]
     print(f"{got[0].label}: " + (str(got[0].arrays["labels"].astype(int)) if "labels" in got[0].arrays
                                  else "raised " + error_text(got[0].error)))
-    unstable, large = _unstable_on_large_weights("my_predict", my_predict, myDenseLayer, PREDICT_FIX, _read_labels)
-    expected = [Step(label, {"labels": np.array(VISIBLE_EXPECTED[key], float), "labels are integers": np.array(1.0)})
+    unstable, large = _unstable_on_large_weights("my_predict", my_predict, myDenseLayer, PREDICT_FIX, _read_labels,
+                                                 _label_facts)
+    expected = [Step(label, {"labels": np.array(VISIBLE_EXPECTED[key], float)}, facts={"labels are integers": True})
                 for label, key in ((got[0].label, "labels"), (large.label, "labels, large network"))]
-    return show(_both(judge_predict(expected, got + [large]), unstable))
+    return show(_both(PREDICT.judge(expected, got + [large]), unstable))

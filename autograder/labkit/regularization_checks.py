@@ -3,7 +3,7 @@ against the reference's values) and ``myDropout`` (judged by properties, so that
 ``np.random`` passes)."""
 import numpy as np
 
-from .trace import Step, Verdict, describe_error, error_text, judge_values, observe, show
+from .trace import Check, Step, Verdict, describe_error, error_text, judge_values, observe, show
 
 
 def _layers(myDenseLayer, shapes, rng):
@@ -33,8 +33,9 @@ def trace_l2_penalty(l2_penalty, myDenseLayer, seed, lams, shapes=((4, 3), (2, 4
     return steps
 
 
-def l2_penalty_hint(step_index, bad_names, expected=None, got=None):
-    if "penalty" in bad_names and expected is not None and got is not None and got.arrays.get("penalty") is not None:
+def l2_penalty_hint(step_index, bad_names, expected, got):
+    """The likely mistake in an ``l2_penalty`` trace."""
+    if "penalty" in bad_names and got.arrays.get("penalty") is not None:
         e, g = float(np.ravel(expected.arrays["penalty"])[0]), float(np.ravel(got.arrays["penalty"])[0])
         if e and np.isclose(g, 2 * e):
             return "half of it: the penalty is lam / 2 times the sum of the squared weights."
@@ -71,7 +72,8 @@ def trace_l2_gradients(l2_gradients, myDenseLayer, seed, lam, shapes=((4, 3), (2
                     lambda: {f"grads[{i}] {k}": g for i, pair in enumerate(grads) for k, g in zip(("dW", "db"), pair)})]
 
 
-def l2_gradients_hint(step_index, bad_names, expected=None, got=None):
+def l2_gradients_hint(step_index, bad_names, expected, got):
+    """The likely mistake in an ``l2_gradients`` trace (step 1: the gradients passed in)."""
     if step_index == 1:
         return "return new arrays (dW + lam * wegt); do not change the gradients passed in (no +=)."
     if any(name.endswith("db") for name in bad_names) and not any(name.endswith("dW") for name in bad_names):
@@ -164,13 +166,13 @@ def judge_dropout(expected, got):
                          "mode right.")
 
 
-def self_check_dropout(myDropout, drop_rate=0.3, shape=(200, 50), seed=0):
+def check_dropout(myDropout, drop_rate=0.3, shape=(200, 50), seed=0):
     """A visible check of myDropout on one case, judged from the specification alone."""
     got = trace_dropout(myDropout, drop_rate, shape, seed)
-    return show(judge_dropout(got[:1], got), detail=True)
+    return DROPOUT.visible(got[:1], got, detail=True)
 
 
-def self_check_l2(l2_penalty, l2_gradients, myDenseLayer):
+def check_l2(l2_penalty, l2_gradients, myDenseLayer):
     """A visible check on two layers (a 2x2 and a 1x2), against numbers worked out by hand (lam = 0.5):
     penalty 0.25 * (1 + 4 + 0 + 9) + 0.25 * (4 + 1) = 4.75; each dW + 0.5 * wegt, each db unchanged.
     Two layers, so that a loop that returns after the first one fails."""
@@ -198,7 +200,7 @@ def self_check_l2(l2_penalty, l2_gradients, myDenseLayer):
             return show(Verdict(False, "l2_gradients changed the gradients passed to it: return new arrays "
                                        "(dW + lam * lyr.wegt), leave the given ones unchanged."))
 
-    def hint(step_index, bad_names, expected_step=None, got_step=None):  # step 0: the penalty, 1: the gradients
+    def hint(step_index, bad_names, expected_step, got_step):  # step 0: the penalty, 1: the gradients
         if step_index == 0:
             return l2_penalty_hint(0, bad_names, expected_step, got_step)
         return l2_gradients_hint(0, bad_names, expected_step, got_step)
@@ -206,13 +208,6 @@ def self_check_l2(l2_penalty, l2_gradients, myDenseLayer):
     return show(judge_values(expected, got, hint, what="l2_penalty / l2_gradients"))
 
 
-def judge_l2_penalty(expected, got):
-    return judge_values(expected, got, l2_penalty_hint, what="l2_penalty")
-
-
-def judge_l2_gradients(expected, got):
-    return judge_values(expected, got, l2_gradients_hint, what="l2_gradients")
-
-
-PROBES = {"l2_penalty": trace_l2_penalty, "l2_gradients": trace_l2_gradients, "dropout": trace_dropout}
-JUDGES = {"l2_penalty": judge_l2_penalty, "l2_gradients": judge_l2_gradients, "dropout": judge_dropout}
+L2_PENALTY = Check("l2_penalty", trace_l2_penalty, what="l2_penalty", hint=l2_penalty_hint)
+L2_GRADIENTS = Check("l2_gradients", trace_l2_gradients, what="l2_gradients", hint=l2_gradients_hint)
+DROPOUT = Check("dropout", trace_dropout, what="myDropout", judge=judge_dropout)

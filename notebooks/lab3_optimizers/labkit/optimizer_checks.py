@@ -4,7 +4,7 @@ import re
 import numpy as np
 
 from .hyperparameters import BETA1, BETA2, EPSILON, GAMMA, SOLVERS, shown
-from .trace import Step, Verdict, as_float_array, describe_error, error_text, judge_values, observe, show
+from .trace import Check, Step, Verdict, as_float_array, describe_error, error_text, observe, show
 
 OPT_STATE = ("W_dt", "B_dt", "W_mt", "B_mt", "W_vt", "B_vt")
 # The state arrays each solver reads and writes (checked after every call).
@@ -65,7 +65,7 @@ def trace_optimizer(my_optimizer, myOptParam, myDenseLayer, solver, seed, calls,
             "lyr.wegt": lyr.wegt, "lyr.bias": lyr.bias,
             **{f"opt.{name}": getattr(opt, name) for name in STATE_OF[solver]},
             "W_grad": W_grad, "B_grad": B_grad,
-        }, meta={"iter": iteration}))
+        }, meta={"solver": solver, "iter": iteration}))
         if steps[-1].error:
             break
     return steps
@@ -94,13 +94,10 @@ def trace_optparam(myOptParam, shapes=((2, 3),)):
             steps.append(Step(f"myOptParam({n_out}, {n_in})", error=describe_error(exc)))
             break
 
-        def read_state():
-            arrays = {f"opt.{name}": getattr(opt, name) for name in OPT_STATE}
-            arrays.update({f"opt.{name} holds floats": np.issubdtype(
-                np.asarray(getattr(opt, name)).dtype, np.floating) for name in OPT_STATE})
-            return arrays
-
-        steps.append(observe(f"myOptParam({n_out}, {n_in})", read_state))
+        steps.append(observe(f"myOptParam({n_out}, {n_in})",
+                             lambda: {f"opt.{name}": getattr(opt, name) for name in OPT_STATE},
+                             facts=lambda: {f"opt.{name} holds floats": bool(np.issubdtype(
+                                 np.asarray(getattr(opt, name)).dtype, np.floating)) for name in OPT_STATE}))
         if steps[-1].error:
             break
         for name in OPT_STATE:
@@ -138,64 +135,61 @@ def _corrected_moments_stored(expected, got):
                for name, beta in (("W_mt", BETA1), ("B_mt", BETA1), ("W_vt", BETA2), ("B_vt", BETA2)))
 
 
-def optimizer_hint(solver):
-    """A hint function for ``judge_values`` on an optimizer trace of ``solver``."""
-
-    def hint(step_index, bad_names, expected=None, got=None):
-        state_bad = {n for n in bad_names if n.startswith("opt.")}
-        weights_bad = bad_names & {"lyr.wegt", "lyr.bias"}
-        if solver in ("momentum", "nesterov") and _negated(expected, got, "opt.W_dt"):
-            return ("opt.W_dt holds the right velocity with the opposite sign: the course stores the delta "
-                    "that is SUBTRACTED, opt.W_dt = gamma * opt.W_dt + learning_rate * W_grad "
-                    "(seed 000's v = gamma v - eta g is its negative).")
-        if bad_names & {"W_grad", "B_grad"}:
-            return ("your my_optimizer changed W_grad or B_grad in place (for example with *=); "
-                    "compute the delta into a new array, W_dlt = ..., and leave the gradients alone.")
-        if weights_bad == {"lyr.bias"} and not state_bad:
-            return "the weights are right but the bias is not: update lyr.bias with B_dlt too."
-        if solver == "sgd":
-            return "W_dlt = learning_rate * W_grad (use the learning_rate argument), then wegt -= W_dlt."
-        if solver == "momentum":
-            if step_index > 0 or not weights_bad:
-                return ("store the new deltas in opt.W_dt and opt.B_dt for the next call "
-                        "(the first update can be right while the velocity is never kept).")
-            return (f"W_dlt = gamma * opt.W_dt + learning_rate * W_grad with gamma = {shown(GAMMA)}, then "
-                    "wegt -= W_dlt (the course's sign convention).")
-        if solver == "nesterov":
-            if state_bad:
-                return ("the velocity is momentum's: opt.W_dt = gamma * opt.W_dt + learning_rate * W_grad, "
-                        f"stored for the next call (gamma = {shown(GAMMA)}).")
-            return ("the step looks ahead: W_dlt = gamma * (the NEW opt.W_dt) + learning_rate * W_grad; "
-                    "stepping by the velocity itself is plain momentum.")
-        if solver == "adagrad":
-            if state_bad:
-                return "accumulate: add the squared gradient to opt.W_vt (and opt.B_vt) on every call, never reset it."
-            return ("W_dlt = eta / sqrt(opt.W_vt + epsilon) * W_grad, using the updated opt.W_vt, "
-                    f"epsilon = {shown(EPSILON)}.")
-        if solver == "rmsprop":
-            if state_bad:
-                return f"opt.W_vt = gamma * opt.W_vt + (1 - gamma) * W_grad**2 with gamma = {shown(GAMMA)}."
-            return "W_dlt = eta / sqrt(opt.W_vt + epsilon) * W_grad, using the updated opt.W_vt."
-        if solver == "adam":
-            if _corrected_moments_stored(expected, got):
-                return ("opt holds the bias-corrected moments: they must not be stored back into opt.W_mt or "
-                        "opt.W_vt; keep them in local variables (W_mc = opt.W_mt / (1 - beta1**iter), W_vc = "
-                        "opt.W_vt / (1 - beta2**iter)), so that opt keeps the uncorrected moments for the next call.")
-            if state_bad & {"opt.W_mt", "opt.B_mt"}:
-                return ("first moment: beta1 times the old opt.W_mt plus (1 - beta1) times the gradient, "
-                        f"beta1 = {shown(BETA1)}.")
-            if state_bad:
-                return ("second moment: opt.W_vt = beta2 * opt.W_vt + (1 - beta2) * W_grad**2 "
-                        f"with beta2 = {shown(BETA2)} (the course's value, not 0.999).")
-            return ("the moments are right, the step is not: correct the bias with the iter argument, "
-                    "m_hat = m / (1 - beta1**iter), v_hat = v / (1 - beta2**iter), then "
-                    "W_dlt = eta * m_hat / (sqrt(v_hat) + epsilon).")
-        return None
-
-    return hint
+def optimizer_hint(step_index, bad_names, expected, got):
+    """The likely mistake in an optimizer trace (the solver read from the step's ``meta``)."""
+    solver = expected.meta.get("solver")
+    state_bad = {n for n in bad_names if n.startswith("opt.")}
+    weights_bad = bad_names & {"lyr.wegt", "lyr.bias"}
+    if solver in ("momentum", "nesterov") and _negated(expected, got, "opt.W_dt"):
+        return ("opt.W_dt holds the right velocity with the opposite sign: the course stores the delta "
+                "that is SUBTRACTED, opt.W_dt = gamma * opt.W_dt + learning_rate * W_grad "
+                "(seed 000's v = gamma v - eta g is its negative).")
+    if bad_names & {"W_grad", "B_grad"}:
+        return ("your my_optimizer changed W_grad or B_grad in place (for example with *=); "
+                "compute the delta into a new array, W_dlt = ..., and leave the gradients alone.")
+    if weights_bad == {"lyr.bias"} and not state_bad:
+        return "the weights are right but the bias is not: update lyr.bias with B_dlt too."
+    if solver == "sgd":
+        return "W_dlt = learning_rate * W_grad (use the learning_rate argument), then wegt -= W_dlt."
+    if solver == "momentum":
+        if step_index > 0 or not weights_bad:
+            return ("store the new deltas in opt.W_dt and opt.B_dt for the next call "
+                    "(the first update can be right while the velocity is never kept).")
+        return (f"W_dlt = gamma * opt.W_dt + learning_rate * W_grad with gamma = {shown(GAMMA)}, then "
+                "wegt -= W_dlt (the course's sign convention).")
+    if solver == "nesterov":
+        if state_bad:
+            return ("the velocity is momentum's: opt.W_dt = gamma * opt.W_dt + learning_rate * W_grad, "
+                    f"stored for the next call (gamma = {shown(GAMMA)}).")
+        return ("the step looks ahead: W_dlt = gamma * (the NEW opt.W_dt) + learning_rate * W_grad; "
+                "stepping by the velocity itself is plain momentum.")
+    if solver == "adagrad":
+        if state_bad:
+            return "accumulate: add the squared gradient to opt.W_vt (and opt.B_vt) on every call, never reset it."
+        return ("W_dlt = eta / sqrt(opt.W_vt + epsilon) * W_grad, using the updated opt.W_vt, "
+                f"epsilon = {shown(EPSILON)}.")
+    if solver == "rmsprop":
+        if state_bad:
+            return f"opt.W_vt = gamma * opt.W_vt + (1 - gamma) * W_grad**2 with gamma = {shown(GAMMA)}."
+        return "W_dlt = eta / sqrt(opt.W_vt + epsilon) * W_grad, using the updated opt.W_vt."
+    if solver == "adam":
+        if _corrected_moments_stored(expected, got):
+            return ("opt holds the bias-corrected moments: they must not be stored back into opt.W_mt or "
+                    "opt.W_vt; keep them in local variables (W_mc = opt.W_mt / (1 - beta1**iter), W_vc = "
+                    "opt.W_vt / (1 - beta2**iter)), so that opt keeps the uncorrected moments for the next call.")
+        if state_bad & {"opt.W_mt", "opt.B_mt"}:
+            return ("first moment: beta1 times the old opt.W_mt plus (1 - beta1) times the gradient, "
+                    f"beta1 = {shown(BETA1)}.")
+        if state_bad:
+            return ("second moment: opt.W_vt = beta2 * opt.W_vt + (1 - beta2) * W_grad**2 "
+                    f"with beta2 = {shown(BETA2)} (the course's value, not 0.999).")
+        return ("the moments are right, the step is not: correct the bias with the iter argument, "
+                "m_hat = m / (1 - beta1**iter), v_hat = v / (1 - beta2**iter), then "
+                "W_dlt = eta * m_hat / (sqrt(v_hat) + epsilon).")
+    return None
 
 
-def optparam_hint(step_index, bad_names, expected=None, got=None):
+def optparam_hint(step_index, bad_names, expected, got):
     """Hint for ``myOptParam``."""
     if any(name.endswith("holds floats") for name in bad_names):
         return "create the arrays with np.zeros(...), which holds floats."
@@ -314,13 +308,14 @@ def trace_solo(my_optimizer, myOptParam, myDenseLayer, solver):
             break
         steps.append(observe(label, lambda: {"lyr.wegt": lyr.wegt, "lyr.bias": lyr.bias, "W_grad": given[0],
                                              "B_grad": given[1],
-                                             **{f"opt.{name}": getattr(opt, name) for name in STATE_OF[solver]}}))
+                                             **{f"opt.{name}": getattr(opt, name) for name in STATE_OF[solver]}},
+                             meta={"solver": solver, "iter": iteration}))
         if steps[-1].error:
             break
     return steps
 
 
-def handout_optimizer_check(my_optimizer, myOptParam, myDenseLayer, only=None):
+def check_handout_optimizer(my_optimizer, myOptParam, myDenseLayer, only=None):
     """The handout's check: from its starting point (``_handout_start``), learning_rate 10, iter 3, the
     five solvers one after another on the same layer and state; prints wegt[0] and bias[0] after each.
 
@@ -335,9 +330,9 @@ def handout_optimizer_check(my_optimizer, myOptParam, myDenseLayer, only=None):
               if got and not got[0].error and "lyr.bias" in got[0].arrays else "raised " + error_text(got[0].error))
         *_, W_grad, B_grad = _handout_numbers()  # given to each call, to come back unchanged
         expected = [Step(_solo_label(only, n, i), {**{k: np.array(v) for k, v in arrays.items()},
-                                                   "W_grad": W_grad, "B_grad": B_grad})
+                                                   "W_grad": W_grad, "B_grad": B_grad}, meta={"solver": only, "iter": i})
                     for (n, i), arrays in zip(SOLO_CALLS, SOLO_EXPECTED[only])]
-        return show(judge_values(expected, got, optimizer_hint(only), what="my_optimizer"))
+        return OPTIMIZER.visible(expected, got)
     lyr, opt, W_grad, B_grad = _handout_start(myOptParam, myDenseLayer)
     expected = [Step(f"after {solver}", {"row": np.array(HANDOUT_OPTIMIZER_ROWS[solver])}) for solver in SOLVERS]
     got = []
@@ -352,7 +347,7 @@ def handout_optimizer_check(my_optimizer, myOptParam, myDenseLayer, only=None):
         print(got[-1].arrays["row"] if "row" in got[-1].arrays else "raised " + error_text(got[-1].error))
         if got[-1].error:
             break
-    verdict = judge_values(expected, got, what="my_optimizer")
+    verdict = OPTIMIZER.judge(expected, got)  # no hint: the five solvers run one after another
     for solver in SOLVERS:
         problem = verdict.passed and state_kept_problem(my_optimizer, myOptParam, myDenseLayer, solver)
         if problem:
@@ -379,7 +374,7 @@ def trace_nesterov_from_rest(my_optimizer, myOptParam, myDenseLayer, learning_ra
             steps.append(Step(label, error=describe_error(exc)))
             break
         steps.append(observe(label, lambda: {"lyr.wegt": lyr.wegt, "lyr.bias": lyr.bias,
-                                             "opt.W_dt": opt.W_dt, "opt.B_dt": opt.B_dt}))
+                                             "opt.W_dt": opt.W_dt, "opt.B_dt": opt.B_dt}, meta={"solver": "nesterov"}))
         if steps[-1].error:
             break
     return steps
@@ -395,11 +390,11 @@ def expected_nesterov_from_rest(learning_rate=0.1, calls=2):
         W_v, B_v = GAMMA * W_v + learning_rate * W_grad, GAMMA * B_v + learning_rate * B_grad
         W, b = W - (GAMMA * W_v + learning_rate * W_grad), b - (GAMMA * B_v + learning_rate * B_grad)
         steps.append(Step(f"nesterov from rest, call {number} (learning_rate={learning_rate})",
-                          {"lyr.wegt": W, "lyr.bias": b, "opt.W_dt": W_v, "opt.B_dt": B_v}))
+                          {"lyr.wegt": W, "lyr.bias": b, "opt.W_dt": W_v, "opt.B_dt": B_v}, meta={"solver": "nesterov"}))
     return steps
 
 
-def self_check_nesterov(my_optimizer, myOptParam, myDenseLayer):
+def check_nesterov(my_optimizer, myOptParam, myDenseLayer):
     """A visible check of the 'nesterov' branch: two calls from rest, against the formulas.
 
     Extra credit: a branch never written (it raises NotImplementedError, or a ValueError naming the solver
@@ -411,7 +406,7 @@ def self_check_nesterov(my_optimizer, myOptParam, myDenseLayer):
             "ValueError" in error["mro"] and re.search(r"unknown|not supported|nesterov", error["message"], re.I))):
         print("not attempted (extra credit): solver='nesterov' raised " + error_text(got[0].error))
         return Verdict(False, "not attempted")
-    return show(judge_values(expected_nesterov_from_rest(), got, optimizer_hint("nesterov"), what="my_optimizer"))
+    return OPTIMIZER.visible(expected_nesterov_from_rest(), got)
 
 
 def expected_optparam_trace(shapes):
@@ -419,34 +414,19 @@ def expected_optparam_trace(shapes):
     steps = []
     for n_out, n_in in shapes:
         zeros = {name: np.zeros((n_out, n_in) if name.startswith("W") else (n_out,)) for name in OPT_STATE}
-        arrays = {f"opt.{name}": a for name, a in zeros.items()}
-        arrays.update({f"opt.{name} holds floats": np.array(1.0) for name in OPT_STATE})
-        steps.append(Step(f"myOptParam({n_out}, {n_in})", arrays))
+        steps.append(Step(f"myOptParam({n_out}, {n_in})", {f"opt.{name}": a for name, a in zeros.items()},
+                          facts={f"opt.{name} holds floats": True for name in OPT_STATE}))
         for bumped in OPT_STATE:
             arrays = {f"opt.{name}": zeros[name] + (1.0 if name == bumped else 0.0) for name in OPT_STATE}
             steps.append(Step(f"myOptParam({n_out}, {n_in}), then opt.{bumped} += 1 in place", arrays))
     return steps
 
 
-def self_check_optparam(myOptParam, shapes=((2, 3),)):
+def check_optparam(myOptParam, shapes=((2, 3),)):
     """A visible check of myOptParam against its specification."""
-    return show(judge_values(expected_optparam_trace(shapes), trace_optparam(myOptParam, shapes),
-                             optparam_hint, what="myOptParam"))
+    return OPTPARAM.visible(expected_optparam_trace(shapes), trace_optparam(myOptParam, shapes))
 
 
-def judge_optimizer(expected, got):
-    """Verdict on a ``trace_optimizer`` trace, with a hint for the solver's classic mistakes."""
-    solver = expected[0].label.split(",")[0] if expected else ""
-    return judge_values(expected, got, optimizer_hint(solver), what="my_optimizer")
-
-
-def judge_optparam(expected, got):
-    return judge_values(expected, got, optparam_hint, what="myOptParam")
-
-
-def judge_unknown_solver(expected, got):
-    return judge_values(expected, got, what="my_optimizer")
-
-
-PROBES = {"optimizer": trace_optimizer, "unknown_solver": trace_unknown_solver, "optparam": trace_optparam}
-JUDGES = {"optimizer": judge_optimizer, "unknown_solver": judge_unknown_solver, "optparam": judge_optparam}
+OPTIMIZER = Check("optimizer", trace_optimizer, what="my_optimizer", hint=optimizer_hint)
+UNKNOWN_SOLVER = Check("unknown_solver", trace_unknown_solver, what="my_optimizer")
+OPTPARAM = Check("optparam", trace_optparam, what="myOptParam", hint=optparam_hint)

@@ -1,9 +1,11 @@
 """Traces and verdicts: the machinery every check shares.
 
 A *probe* runs student code and records what it leaves behind in a trace (a list of ``Step``s,
-each a few named float arrays, or the error raised); a *judge* compares a trace with the expected
-one and returns a ``Verdict``. Traces travel from the student's kernel to the grader as a
-structured cell output (``TRACE_MIME``), arrays base64-encoded so that NaN and inf survive.
+each a few named float arrays and typed facts, or the error raised); a *judge* compares a trace with
+the expected one and returns a ``Verdict``, a record (passed, the failed step, array, index, hint).
+A ``Check`` declares one check once: its kind, probe, hint and judge; it registers itself, and
+``hidden_test(kind, ...)`` finds it by its kind. Traces travel from the student's kernel to the
+grader as a structured cell output (``TRACE_MIME``), arrays base64-encoded so that NaN and inf survive.
 
 Tolerance: arrays match when every ``|got - expected| <= ATOL + RTOL * max|expected|``
 (RTOL = 1e-6 of the array's largest entry, ATOL = 1e-9).
@@ -18,22 +20,61 @@ ATOL = 1e-9
 TRACE_MIME = "application/vnd.optkit.trace+json"
 
 
-class Step:
-    """One observation: ``arrays`` {name: float ndarray}, or ``error`` when the code raised."""
+FACT_TYPES = (bool, int, str, type(None))  # what a step's facts may hold (no float: floats are arrays)
 
-    def __init__(self, label, arrays=None, error=None, meta=None):
+
+class Step:
+    """One observation.
+
+    ``label``: what was done (shown to the student); ``arrays``: {name: float ndarray}, compared within
+    the tolerance; ``facts``: {name: bool, int, str or None}, compared for equality (a yes/no property,
+    a count, a name); ``error``: None, or {"type", "mro", "message"} when the code raised; ``meta``:
+    the case's context for judges and hints (the solver, ``iter``, a role), never compared.
+    """
+
+    def __init__(self, label, arrays=None, error=None, meta=None, facts=None):
         self.label = label
         self.arrays = arrays or {}
-        self.error = error  # None or {"type": str, "mro": [str, ...], "message": str}
+        self.error = error
         self.meta = meta or {}
+        self.facts = facts or {}
 
 
 class Verdict:
-    """A judge's decision: ``passed`` (bool) and a ``message`` for the student."""
+    """A judge's decision, as data that travels unchanged to the CSV, the score table and the feedback.
 
-    def __init__(self, passed, message):
+    ``passed`` (bool); ``problem``: what the student reads first (one or more lines); ``step``: the
+    label of the step that failed; ``array``: the first array (or fact) found wrong; ``index``: its
+    worst entry (a tuple, () for a scalar); ``hint``: the likely cause, or None; ``note``: a remark on a
+    right answer (a valid shuffle in another order than the handout's), or None. Each is None when it
+    does not apply. ``message`` is the text shown: the problem, then ``Hint: ...``.
+    """
+
+    def __init__(self, passed, problem, *, step=None, array=None, index=None, hint=None, note=None):
         self.passed = bool(passed)
-        self.message = message
+        self.problem = problem
+        self.step, self.array, self.index, self.hint, self.note = step, array, index, hint, note
+
+    @property
+    def message(self):
+        return self.problem + (f"\nHint: {self.hint}" if self.hint else "")
+
+    def record(self):
+        """The verdict as JSON-safe data (the grader keeps it in the autograded notebook)."""
+        return {"passed": self.passed, "problem": self.problem, "step": self.step, "array": self.array,
+                "index": list(self.index) if self.index is not None else None, "hint": self.hint,
+                "note": self.note, "message": self.message}
+
+    @classmethod
+    def all_of(cls, verdicts):
+        """One verdict for several: passed when all passed; else the failed ones' messages, one after
+        another, and the first failure's step, array and index."""
+        failed = [v for v in verdicts if not v.passed]
+        if not failed:
+            return cls(True, " ".join(v.message for v in verdicts))
+        first = failed[0]
+        return cls(False, "\n".join(v.message for v in failed), step=first.step, array=first.array,
+                   index=first.index)
 
     def __repr__(self):
         return f"Verdict(passed={self.passed}, message={self.message!r})"
@@ -83,14 +124,19 @@ def describe_error(exc):
     }
 
 
-def observe(label, read_arrays, meta=None):
-    """A Step from ``read_arrays()`` -> {name: value}; an exception becomes the step's error."""
+def observe(label, read_arrays, meta=None, facts=None):
+    """A Step from ``read_arrays()`` -> {name: value} and ``facts()`` -> {name: bool, int, str or None};
+    an exception in either becomes the step's error (TypeError for a fact of another type)."""
     try:
         raw = read_arrays()
         arrays = {name: as_float_array(value, name) for name, value in raw.items()}
+        seen = facts() if facts else {}
+        for name, value in seen.items():
+            if not isinstance(value, FACT_TYPES):
+                raise TypeError(f"{name} is a {type(value).__name__}, not a bool, int, str or None")
     except Exception as exc:
         return Step(label, error=describe_error(exc), meta=meta)
-    return Step(label, arrays=arrays, meta=meta)
+    return Step(label, arrays=arrays, meta=meta, facts=seen)
 
 
 def encode_trace(kind, steps):
@@ -102,6 +148,7 @@ def encode_trace(kind, steps):
                 "label": s.label,
                 "error": s.error,
                 "meta": s.meta,
+                "facts": s.facts,
                 "arrays": {
                     name: {
                         "shape": list(a.shape),
@@ -129,7 +176,10 @@ def decode_trace(payload):
             if error is not None:
                 error = {"type": str(error["type"]), "mro": [str(m) for m in error["mro"]],
                          "message": str(error["message"])}
-            steps.append(Step(str(s["label"]), arrays, error, dict(s.get("meta") or {})))
+            facts = {str(name): value for name, value in (s.get("facts") or {}).items()}
+            if not all(isinstance(value, FACT_TYPES) for value in facts.values()):
+                raise TypeError("a fact is not a bool, int, str or None")
+            steps.append(Step(str(s["label"]), arrays, error, dict(s.get("meta") or {}), facts))
         return str(payload["kind"]), steps
     except Exception as exc:
         raise ValueError(f"malformed trace: {type(exc).__name__}: {exc}") from None
@@ -151,17 +201,48 @@ def report(kind, steps):
              "text/plain": f"[{kind}] results recorded; the grader checks them."}, raw=True)
 
 
-def hidden_test_of(*probe_tables):
-    """The ``hidden_test(kind, *functions, **case)`` of a lab whose checks' probes are ``probe_tables``
-    ({kind: probe} dicts): it runs the probe of ``kind`` on the student's functions with the hidden
-    ``case`` and reports the trace (``report``). KeyError for a kind none of the tables holds."""
-    probes = {kind: probe for table in probe_tables for kind, probe in table.items()}
+REGISTRY = {}  # kind -> Check: every check of the labkit modules imported so far
 
-    def hidden_test(kind, *functions, **case):
-        """Run the probe of ``kind`` on your functions with the hidden ``case`` and report it."""
-        report(kind, probes[kind](*functions, **case))
 
-    return hidden_test
+class Check:
+    """One check, declared once; it registers itself under ``kind`` (the name its hidden tests give).
+
+    ``probe(*functions, **case)`` -> [Step]: runs the student's functions on a case and records what
+    they leave; it never decides. ``hint(step_index, bad_names, expected_step, got_step)`` -> str or
+    None: the likely cause of a mismatch (``bad_names``: the arrays and facts found wrong; the steps
+    carry the case in their ``meta``). ``what``: who is judged, in messages ("my_optimizer").
+    ``judge(expected, got)`` -> Verdict, for a check judged by properties; by default the traces are
+    compared step by step (``judge_values``) with ``hint``. ValueError when another module already
+    declared ``kind``.
+    """
+
+    def __init__(self, kind, probe, *, what, hint=None, judge=None):
+        previous = REGISTRY.get(kind)
+        if previous is not None and previous.probe.__module__ != probe.__module__:
+            raise ValueError(f"check {kind!r} is declared twice: in {previous.probe.__module__} and {probe.__module__}")
+        self.kind, self.probe, self.what, self.hint, self._judge = kind, probe, what, hint, judge
+        REGISTRY[kind] = self
+
+    def judge(self, expected, got):
+        """The verdict on the trace ``got`` given the reference's ``expected`` (lists of Step)."""
+        if self._judge is not None:
+            return self._judge(expected, got)
+        return judge_values(expected, got, self.hint, what=self.what)
+
+    def visible(self, expected, got, detail=False):
+        """Judge and say the verdict in the notebook (``show``): a visible check's last line."""
+        return show(self.judge(expected, got), detail)
+
+    def __repr__(self):
+        return f"Check({self.kind!r}, {self.probe.__qualname__})"
+
+
+def hidden_test(kind, *functions, **case):
+    """Run the probe of the check ``kind`` on your functions with the hidden ``case`` and report its
+    trace to the grader, which decides. KeyError when no imported labkit module declares ``kind``."""
+    if kind not in REGISTRY:
+        raise KeyError(f"no check {kind!r} in this lab's labkit (known: {', '.join(sorted(REGISTRY))})")
+    report(kind, REGISTRY[kind].probe(*functions, **case))
 
 
 class collect_reports:
@@ -178,24 +259,40 @@ class collect_reports:
 
 
 # ----------------------------------------------------------------------------- judging values
-def mismatch(expected, got):
-    """None when ``got`` matches ``expected`` within tolerance, else a sentence on the worst entry.
-
-    The tolerance is relative to the array's scale (its largest finite |entry|), so that an entry
-    that is nearly 0 after a subtraction is not judged on its own tiny magnitude.
-    """
-    if got.shape != expected.shape:
-        return f"has shape {got.shape}, expected {expected.shape}"
+def _within_tolerance(expected, got):
+    """(mask of the entries of ``got`` that match ``expected``, the array's scale). The tolerance is
+    ATOL + RTOL * scale, the scale being the largest finite |entry| of ``expected``, so that an entry
+    that is nearly 0 after a subtraction is not judged on its own tiny magnitude; NaN matches NaN."""
     finite = np.isfinite(expected)
     scale = float(np.abs(expected[finite]).max()) if finite.any() else 0.0
-    with np.errstate(invalid="ignore"):
-        diff = np.abs(got - expected)
-        close = (diff <= ATOL + RTOL * scale) | (got == expected) | (np.isnan(got) & np.isnan(expected))
+    with np.errstate(invalid="ignore", over="ignore"):
+        return np.isclose(got, expected, rtol=0.0, atol=ATOL + RTOL * scale, equal_nan=True), scale
+
+
+def worst_index(expected, got):
+    """The index (a tuple, () for a scalar) of the entry of ``got`` farthest from ``expected`` (a NaN
+    where a number was expected counts as farthest); None when the shapes differ or all entries match."""
+    if got.shape != expected.shape:
+        return None
+    close, _ = _within_tolerance(expected, got)
     if close.all():
         return None
+    with np.errstate(invalid="ignore", over="ignore"):
+        diff = np.abs(got - expected)
     badness = np.where(close, -np.inf, np.where(np.isnan(diff), np.inf, diff))
-    worst = np.unravel_index(int(np.argmax(badness)), expected.shape)
-    where = f" at index {tuple(int(i) for i in worst)}" if expected.ndim else ""
+    return tuple(int(i) for i in np.unravel_index(int(np.argmax(badness)), expected.shape))
+
+
+def mismatch(expected, got):
+    """None when ``got`` matches ``expected`` within tolerance (``_within_tolerance``), else a sentence
+    on the worst entry."""
+    if got.shape != expected.shape:
+        return f"has shape {got.shape}, expected {expected.shape}"
+    worst = worst_index(expected, got)
+    if worst is None:
+        return None
+    close, scale = _within_tolerance(expected, got)
+    where = f" at index {worst}" if expected.ndim else ""
     n_bad = int((~close).sum())
     if _reveal[-1]:
         return (f"differs{where}: expected {expected[worst]:.10g}, got {got[worst]:.10g} "
@@ -224,7 +321,7 @@ def error_text(error):
 
 
 def judge_values(expected, got, hint=None, what="your code"):
-    """Compare two traces step by step.
+    """Compare two traces step by step: errors by kind, arrays within the tolerance, facts for equality.
 
     ``hint(step_index, bad_names, expected_step, got_step)`` may return a likely cause (or None).
     Fails when there is nothing to compare: a check that cannot fail is no check.
@@ -233,28 +330,32 @@ def judge_values(expected, got, hint=None, what="your code"):
         return Verdict(False, f"nothing was checked: no result of {what} to compare (the check stopped early).")
     for index, exp in enumerate(expected):
         if index >= len(got):
-            return Verdict(False, f"{exp.label}: no result was recorded (the probe stopped early).")
+            return Verdict(False, f"{exp.label}: no result was recorded (the probe stopped early).", step=exp.label)
         step = got[index]
         if exp.error is not None:  # the reference raises here: the same kind of error is expected
             if step.error is not None and exp.error["type"] in step.error["mro"]:
                 continue
             did = f"raised {error_text(step.error)}" if step.error else "raised nothing"
-            return Verdict(False, f"{exp.label}: expected a {exp.error['type']}, but {what} {did}.")
+            return Verdict(False, f"{exp.label}: expected a {exp.error['type']}, but {what} {did}.", step=exp.label)
         if step.error is not None:
-            return Verdict(False, f"{exp.label}: {what} raised {error_text(step.error)}.")
-        problems = {}
+            return Verdict(False, f"{exp.label}: {what} raised {error_text(step.error)}.", step=exp.label)
+        problems, worst = {}, {}
         for name, exp_array in exp.arrays.items():
             if name not in step.arrays:
                 problems[name] = "was not recorded"
                 continue
             problem = mismatch(exp_array, step.arrays[name])
             if problem:
-                problems[name] = problem
+                problems[name], worst[name] = problem, worst_index(exp_array, step.arrays[name])
+        for name, value in exp.facts.items():
+            if name not in step.facts:
+                problems[name] = "was not recorded"
+            elif step.facts[name] != value or type(step.facts[name]) is not type(value):
+                problems[name] = f"is {step.facts[name]!r}, expected {value!r}"
         if problems:
             found = [f"{name} {text}" for name, text in problems.items()]
             lines = [f"{exp.label}: {found[0]}"] + [f"  and {line}" for line in found[1:]]
-            extra = hint(index, set(problems), exp, step) if hint else None
-            if extra:
-                lines.append(f"Hint: {extra}")
-            return Verdict(False, "\n".join(lines))
+            first = next(iter(problems))
+            return Verdict(False, "\n".join(lines), step=exp.label, array=first, index=worst.get(first),
+                           hint=hint(index, set(problems), exp, step) if hint else None)
     return Verdict(True, f"all {len(expected)} steps match (rtol={RTOL:g}, atol={ATOL:g}).")
