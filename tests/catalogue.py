@@ -19,6 +19,20 @@ def points(assignment):
     return max_score, max_score + sum(e for _, e in found)
 
 
+def grading_table(assignment):
+    """(points, extra) of ``assignment``, read from its source notebooks: {grade_id: what a right answer
+    earns} for every test cell, in the notebook's order (extra credit included), and the grade ids of
+    the extra-credit tests. The catalogues' POINTS and EXTRA: no test writes a point by hand."""
+    table, extra = {}, []
+    for path in sorted((paths.SOLUTIONS / assignment).glob("*.ipynb")):
+        nb = notebooks.read(path)
+        bonus = notebooks.extra_credit(nb)
+        for grade_id, cell in notebooks.test_cells(nb).items():
+            table[grade_id] = float(notebooks.nbgrader_meta(cell).get("points") or 0) + bonus.get(grade_id, 0.0)
+        extra += list(bonus)
+    return table, tuple(extra)
+
+
 def test_points(assignment, grade_id):
     """The points of one test cell of ``assignment`` (from its source notebook)."""
     for path in sorted((paths.SOLUTIONS / assignment).glob("*.ipynb")):
@@ -75,11 +89,11 @@ def assert_verdict(row, expected, points, extra=()):
     assert float(row["max_score"]) == sum(p for t, p in points.items() if t not in extra), row
 
 
-def standard(assignment, alternative_sources, mistake_loses, all_tests):
+def standard(assignment, alternative_sources, all_tests):
     """(SUBMISSIONS, EXPECTED) of a lab's usual catalogue: right, blank, written differently
     (``alternative_sources``: {grade_id: source}) and each classic mistake of samples.MISTAKES, which
-    loses the tests ``mistake_loses[name]``."""
-    assert set(mistake_loses) == set(samples.MISTAKES[assignment])
+    loses the tests its ``says`` names."""
+    mistake_loses = {name: list(m.says) for name, m in samples.MISTAKES[assignment].items()}
     submissions = {"right": right(assignment), "blank": blank(assignment),
                    "written_differently": answers(assignment, sources=alternative_sources),
                    **{f"mistake_{name}": mistake(assignment, name) for name in mistake_loses}}

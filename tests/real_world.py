@@ -10,11 +10,11 @@ import os
 
 import nbformat
 
+import catalogue
 from autograder import notebooks, samples
 
 A = "lab3_optimizers"
-ALL_TESTS = ["test_create_mini_batches", "test_myOptParam", "test_sgd", "test_momentum", "test_adagrad",
-             "test_rmsprop", "test_adam", "test_nesterov"]
+ALL_TESTS = list(catalogue.grading_table(A)[0])  # in the notebook's order
 
 
 def _right(release_nb, solution_nb):

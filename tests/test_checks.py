@@ -12,7 +12,7 @@ import submissions_lab3
 import submissions_lab4
 from autograder import notebooks, samples
 from autograder.course import CourseDir
-from autograder.labkit import checks
+from autograder.labkit import checks, solvers
 from autograder.preprocessors import decide
 from autograder.reference import reference_namespace, reference_reports
 
@@ -370,7 +370,7 @@ def softmax(x):
 
 def test_the_visible_forward_check_catches_an_overflow(labs):
     source_notebook, _ = labs("lab2_forward_backward")
-    edits = samples.MISTAKES["lab2_forward_backward"]["forward_inline_unstable_sigmoid"][1]
+    edits = samples.MISTAKES["lab2_forward_backward"]["forward_inline_unstable_sigmoid"].edits
     right, wrong = reference_namespace(source_notebook), reference_namespace(_variant(source_notebook, edits))
     assert right["labcheck"].check_forward(right["my_forward"], right["myDenseLayer"]).passed
     with pytest.raises(Exception, match="weights and biases times 1000") as failed:
@@ -381,51 +381,7 @@ def test_the_visible_forward_check_catches_an_overflow(labs):
 # Every classic mistake of samples.MISTAKES: the tests it loses (the catalogues' tables), and for each of
 # them a phrase that names this very mistake, in the first failed hidden test's message (what a student
 # reads first); further phrases (a second problem of the same answer) anywhere in that test's feedback.
-MISTAKE_HINTS = {
-    ("lab3_optimizers", "momentum_velocity_not_stored"): {"test_momentum": "store the new deltas in opt.W_dt"},
-    ("lab3_optimizers", "adam_beta2_0999"): {"test_adam": "not 0.999"},
-    ("lab3_optimizers", "adam_no_bias_correction"): {"test_adam": "correct the bias with the iter argument"},
-    ("lab3_optimizers", "adam_corrected_moments_stored"): {"test_adam": (
-        "bias-corrected moments: they must not be stored back", "keep them in local variables")},
-    ("lab3_optimizers", "adagrad_not_accumulated"): {"test_adagrad": "add the squared gradient to opt.W_vt"},
-    ("lab3_optimizers", "rmsprop_gamma_099"): {"test_rmsprop": "with gamma = 0.9"},
-    ("lab3_optimizers", "sgd_scales_gradient_in_place"): {"test_sgd": "changed W_grad or B_grad in place"},
-    ("lab3_optimizers", "nesterov_steps_by_velocity"): {
-        "test_nesterov": "stepping by the velocity itself is plain momentum"},
-    ("lab3_optimizers", "minibatch_remainder_dropped"): {"test_create_mini_batches": "remaining rows"},
-    ("lab3_optimizers", "minibatch_shuffles_x_and_y_apart"): {"test_create_mini_batches": "shuffle X and y together"},
-    ("lab3_optimizers", "minibatch_generator_drops_remainder"): {"test_create_mini_batches": (
-        "returned a generator, not a list", "remaining rows")},
-    ("lab3_optimizers", "optparam_shared_array"): {"test_myOptParam": "two attributes share one array"},
-    ("lab2_forward_backward", "sigmoid_overflows"): {"test_sigmoid": "must not overflow for large |x|"},
-    ("lab2_forward_backward", "softmax_without_max_shift"): {"test_softmax": "subtract the row maximum"},
-    ("lab2_forward_backward", "softmax_over_axis_1"): {"test_softmax": "softmax works on the LAST axis"},
-    ("lab2_forward_backward", "softmax_global_max"): {"test_softmax": "each row is a softmax of its own"},
-    ("lab2_forward_backward", "layer_transposed"): {"test_myDenseLayer": "your wegt is transposed"},
-    ("lab2_forward_backward", "he_bound_with_n_out"): {"test_my_init": "look drawn with the bound sqrt(6 / n_out)"},
-    ("lab2_forward_backward", "xavier_normal"): {"test_my_init": "not a normal one"},
-    ("lab2_forward_backward", "forward_inline_unstable_sigmoid"): {
-        "test_my_forward": "rather than an inline 1 / (1 + np.exp(-z))",
-        "test_my_loss": "call my_forward, with your stable sigmoid()",
-        "test_my_predict": "call my_forward, with your stable sigmoid()"},
-    ("lab2_forward_backward", "loss_log_softmax_without_max_shift"): {
-        "test_my_loss": "subtract each row's maximum logit before np.exp"},
-    ("lab2_forward_backward", "forward_sigmoid_output"): {
-        "test_my_forward": "softmax (not sigmoid)", "test_my_loss": "fix my_forward first",
-        "test_my_predict": "fix my_forward first"},
-    ("lab2_forward_backward", "backward_mean"): {"test_my_backward": "the course uses the SUM"},
-    ("lab2_forward_backward", "backward_no_sigmoid_derivative"): {
-        "test_my_backward": "sigmoid's derivative a * (1 - a)"},
-    ("lab2_forward_backward", "loss_summed"): {"test_my_loss": "the loss is the MEAN over the rows"},
-    ("lab2_forward_backward", "predict_floats"): {"test_my_predict": "the labels are right but are not integers"},
-    ("lab4_regularization", "l2_penalty_without_half"): {"test_l2": "half of it"},
-    ("lab4_regularization", "l2_biases_decayed"): {"test_l2": "the biases are not decayed"},
-    ("lab4_regularization", "l2_gradients_in_place"): {"test_l2": "do not change the gradients passed in"},
-    ("lab4_regularization", "dropout_not_inverted"): {"test_dropout": "the kept units are not scaled"},
-    ("lab4_regularization", "dropout_keeps_drop_rate"): {"test_dropout": "drop_rate is the fraction DROPPED"},
-    ("lab4_regularization", "dropout_new_mask_in_backward"): {"test_dropout": "must use the mask of the last forward"},
-    ("lab4_regularization", "dropout_forward_in_place"): {"test_dropout": "changed a in place"},
-}
+MISTAKE_HINTS = {(a, name): m.says for a, mistakes in samples.MISTAKES.items() for name, m in mistakes.items()}
 
 
 def test_every_classic_mistake_has_its_hint_phrases():
@@ -434,7 +390,7 @@ def test_every_classic_mistake_has_its_hint_phrases():
 
 @pytest.mark.parametrize("assignment, name", sorted(MISTAKE_HINTS), ids=[n for _, n in sorted(MISTAKE_HINTS)])
 def test_a_classic_mistake_fails_with_the_hint_that_names_it(labs, assignment, name):
-    decided = verdicts(labs(assignment), edits=samples.MISTAKES[assignment][name][1])
+    decided = verdicts(labs(assignment), edits=samples.MISTAKES[assignment][name].edits)
     lost = CATALOGUES[assignment].EXPECTED[f"mistake_{name}"][1]
     assert sorted(g for g, (passed, _) in decided.items() if not passed) == sorted(lost)
     assert set(MISTAKE_HINTS[assignment, name]) == set(lost)  # every test it loses says why
@@ -472,10 +428,33 @@ def test_an_unwritten_extra_credit_passes_its_cell_but_a_broken_one_fails(ref):
 
 
 def test_the_course_constants_are_defined_once():
-    """Every solver has its colour, and every module that names the solvers or their hyperparameters
-    reads them from labkit/hyperparameters.py."""
-    from autograder.labkit import hyperparameters, optimizers, palette, training
-    assert set(hyperparameters.ALL_SOLVERS) <= set(palette.OPTIMIZER_COLORS)
-    assert training.SOLVERS == optimizers.SOLVERS == checks.SOLVERS + checks.EXTRA_SOLVERS == hyperparameters.ALL_SOLVERS
+    """Every module that names the solvers reads them from labkit/solvers.py (each with its formula), and
+    their hyperparameters from labkit/hyperparameters.py."""
+    from autograder.labkit import hyperparameters, optimizer_checks, optimizers, training
+    assert set(training.SOLVERS) <= set(solvers.ALL_SOLVERS) == set(optimizers.FORMULAS)  # every solver has its formula
+    assert optimizers.SOLVERS == checks.SOLVERS + checks.EXTRA_SOLVERS == solvers.ALL_SOLVERS
+    assert solvers.SOLVERS == ("sgd", "momentum", "adagrad", "rmsprop", "adam")  # the handout's five, in its order
+    assert set(solvers.STATE_OF["adam"]) <= set(optimizer_checks.OPT_STATE)
     assert optimizers.DEFAULTS == {"gamma": 0.9, "beta1": 0.9, "beta2": 0.99, "epsilon": 1e-8}  # seed 004
     assert [hyperparameters.shown(v) for v in (0.9, 0.99, 1e-8)] == ["0.9", "0.99", "1e-8"]
+
+
+@pytest.mark.parametrize("solver", [s.name for s in solvers.REGISTRY if s.solo])
+def test_a_solvers_visible_numbers_are_the_references(solver):
+    """Each solver's ``solo`` numbers (its graded cell's visible check) are what the reference optimizer
+    gives; for a new solver, the failure prints the numbers to paste into its entry."""
+    from autograder.labkit import optimizer_checks, optimizers
+    got = optimizer_checks.trace_solo(optimizers.my_optimizer, optimizers.myOptParam, _Layer, solver)
+    numbers = [{name: np.round(a, 10).tolist() for name, a in step.arrays.items() if name not in ("W_grad", "B_grad")}
+               for step in got]
+    expected = solvers.BY_NAME[solver].solo
+    assert len(expected) == len(numbers), numbers
+    for want, have in zip(expected, numbers):
+        assert set(want) == set(have), numbers
+        for name in want:
+            assert np.allclose(want[name], have[name], rtol=1e-9, atol=1e-9), numbers
+
+
+class _Layer:
+    def __init__(self, n_out, n_in):
+        self.wegt, self.bias = np.zeros((n_out, n_in)), np.zeros(n_out)

@@ -100,12 +100,8 @@ MISTAKES = [(a, name) for a in LABS for name in samples.MISTAKES[a]]
 
 @pytest.mark.parametrize("assignment, name", MISTAKES, ids=[n for _, n in MISTAKES])
 def test_a_classic_mistake_fails_the_visible_checks_of_what_it_loses(installed, assignment, name):
-    import submissions_lab2  # the tables of what each mistake loses
-    import submissions_lab3
-    import submissions_lab4
-    loses = {"lab2_forward_backward": submissions_lab2._MISTAKE_LOSES, "lab3_optimizers": submissions_lab3._MISTAKE_LOSES,
-             "lab4_regularization": submissions_lab4._MISTAKE_LOSES}[assignment][name]
-    _, edits = samples.MISTAKES[assignment][name]
+    mistake = samples.MISTAKES[assignment][name]
+    loses, edits = list(mistake.says), mistake.edits
     printed = visible_checks(installed[assignment], _answers(installed[assignment], edits=edits))
     for test in loses:  # its own visible part says it failed (what nbgrader's Validate reads)
         assert "test failed" in printed[test] and not _passed(printed[test]), (test, printed[test])
@@ -138,7 +134,7 @@ def test_a_mistake_in_sgd_fails_only_the_sgd_cell(installed):
     """sgd scaling the gradient in place breaks the handout's sequence for every later solver; each
     solver's graded cell still judges only its own solver, as its hidden tests do."""
     path = installed["lab3_optimizers"]
-    _, edits = samples.MISTAKES["lab3_optimizers"]["sgd_scales_gradient_in_place"]
+    edits = samples.MISTAKES["lab3_optimizers"]["sgd_scales_gradient_in_place"].edits
     printed = visible_checks(path, _answers(path, edits=edits))
     assert not _passed(printed["check_my_optimizer"]) and not _passed(printed["test_sgd"])
     assert all(_passed(printed[f"test_{s}"]) for s in ("momentum", "adagrad", "rmsprop", "adam")), printed

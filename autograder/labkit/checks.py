@@ -19,7 +19,7 @@ Modules: ``trace`` (the shared machinery and the tolerance), ``minibatch_checks`
 all, so that ``REGISTRY`` holds every check.
 """
 from . import minibatch_checks, network_checks, optimizer_checks, regularization_checks  # noqa: F401 - they register
-from .hyperparameters import EXTRA_SOLVERS, SOLVERS  # noqa: F401 - the API
+from .solvers import EXTRA_SOLVERS, SOLVERS  # noqa: F401 - the API
 from .minibatch_checks import check_handout_minibatches, check_minibatches, trace_minibatches  # noqa: F401
 from .optimizer_checks import (check_handout_optimizer, check_nesterov, check_optparam,  # noqa: F401
                                trace_optimizer, trace_optparam, trace_unknown_solver)

@@ -9,7 +9,8 @@ Shapes: lyr.wegt (n_out, n_in), lyr.bias (n_out,); the W_* state like wegt, the 
 """
 import numpy as np
 
-from .hyperparameters import ALL_SOLVERS as SOLVERS, BETA1, BETA2, EPSILON, GAMMA
+from .hyperparameters import BETA1, BETA2, EPSILON, GAMMA
+from .solvers import ALL_SOLVERS as SOLVERS
 
 DEFAULTS = {"gamma": GAMMA, "beta1": BETA1, "beta2": BETA2, "epsilon": EPSILON}  # the course's values
 
@@ -23,29 +24,64 @@ class myOptParam:
                 setattr(self, f"{prefix}_{kind}", np.zeros(shape))
 
 
+class State:
+    """One parameter's view of ``opt``: ``dt``, ``mt``, ``vt`` read and write ``opt.<prefix>_dt`` etc."""
+
+    def __init__(self, opt, prefix):
+        object.__setattr__(self, "_names", (opt, prefix))
+
+    def __getattr__(self, kind):
+        opt, prefix = self._names
+        return getattr(opt, f"{prefix}_{kind}")
+
+    def __setattr__(self, kind, value):
+        opt, prefix = self._names
+        setattr(opt, f"{prefix}_{kind}", value)
+
+
+# Each solver's step: (its state s, the gradient g, learning_rate, t = iter, the hyperparameters) -> the
+# delta to subtract, updating s. One entry per solver of ``solvers.REGISTRY`` (seed 004; 000-002).
+def _sgd(s, g, lr, t, gamma, beta1, beta2, epsilon):
+    return lr * g
+
+
+def _momentum(s, g, lr, t, gamma, beta1, beta2, epsilon):
+    s.dt = gamma * s.dt + lr * g
+    return s.dt
+
+
+def _nesterov(s, g, lr, t, gamma, beta1, beta2, epsilon):
+    s.dt = gamma * s.dt + lr * g
+    return gamma * s.dt + lr * g
+
+
+def _adagrad(s, g, lr, t, gamma, beta1, beta2, epsilon):
+    s.vt = s.vt + g * g
+    return lr / np.sqrt(s.vt + epsilon) * g
+
+
+def _rmsprop(s, g, lr, t, gamma, beta1, beta2, epsilon):
+    s.vt = gamma * s.vt + (1 - gamma) * g * g
+    return lr / np.sqrt(s.vt + epsilon) * g
+
+
+def _adam(s, g, lr, t, gamma, beta1, beta2, epsilon):
+    s.mt = beta1 * s.mt + (1 - beta1) * g
+    s.vt = beta2 * s.vt + (1 - beta2) * g * g
+    m_hat, v_hat = s.mt / (1 - beta1 ** t), s.vt / (1 - beta2 ** t)
+    return lr * m_hat / (np.sqrt(v_hat) + epsilon)
+
+
+FORMULAS = {"sgd": _sgd, "momentum": _momentum, "adagrad": _adagrad, "rmsprop": _rmsprop, "adam": _adam,
+            "nesterov": _nesterov}
+
+
 def delta(opt, prefix, g, solver, learning_rate, t, gamma, beta1, beta2, epsilon):
     """The step to subtract for the parameter whose state is opt.<prefix>_*, its gradient g;
-    updates that state."""
-    dt, mt, vt = (f"{prefix}_{kind}" for kind in ("dt", "mt", "vt"))
-    if solver == "sgd":
-        return learning_rate * g
-    if solver in ("momentum", "nesterov"):
-        velocity = gamma * getattr(opt, dt) + learning_rate * g
-        setattr(opt, dt, velocity)
-        return velocity if solver == "momentum" else gamma * velocity + learning_rate * g
-    if solver == "adagrad":
-        setattr(opt, vt, getattr(opt, vt) + g * g)
-        return learning_rate / np.sqrt(getattr(opt, vt) + epsilon) * g
-    if solver == "rmsprop":
-        setattr(opt, vt, gamma * getattr(opt, vt) + (1 - gamma) * g * g)
-        return learning_rate / np.sqrt(getattr(opt, vt) + epsilon) * g
-    if solver == "adam":
-        setattr(opt, mt, beta1 * getattr(opt, mt) + (1 - beta1) * g)
-        setattr(opt, vt, beta2 * getattr(opt, vt) + (1 - beta2) * g * g)
-        m_hat = getattr(opt, mt) / (1 - beta1 ** t)
-        v_hat = getattr(opt, vt) / (1 - beta2 ** t)
-        return learning_rate * m_hat / (np.sqrt(v_hat) + epsilon)
-    raise ValueError(f"unknown solver {solver!r}: use one of {', '.join(SOLVERS)}")
+    updates that state. ValueError for a solver without a formula."""
+    if solver not in FORMULAS:
+        raise ValueError(f"unknown solver {solver!r}: use one of {', '.join(SOLVERS)}")
+    return FORMULAS[solver](State(opt, prefix), g, learning_rate, t, gamma, beta1, beta2, epsilon)
 
 
 def my_optimizer(lyr, opt, W_grad, B_grad, solver="sgd", learning_rate=0.01, iter=1, **hyperparameters):

@@ -1,9 +1,7 @@
-"""The course's optimizers and their hyperparameters, defined once (seed 004, the Lab 3 handout; seeds
-000-002 for momentum, NAG and Adam). The checks and their hints, the reference optimizers, the
-training loop and the demos read them from here.
+"""The course's hyperparameters, defined once (seed 004, the Lab 3 handout; seeds 000-002 for
+momentum, NAG and Adam). The checks and their hints, the reference optimizers, the training loop and
+the demos read them from here; the solvers themselves are listed in ``solvers``.
 
-- ``SOLVERS``: the handout's five, in its order; ``EXTRA_SOLVERS``: the extra credit (NAG);
-  ``ALL_SOLVERS``: both, the handout's first.
 - ``GAMMA`` 0.9: the decay of momentum's velocity and of RMSProp's average; ``BETA1`` 0.9 and
   ``BETA2`` 0.99: Adam's moments (the course's β2, not Kingma & Ba's 0.999); ``EPSILON`` 1e-8.
 
@@ -11,9 +9,6 @@ A fact a check author must know: with these values 1 − β1 = √(1 − β2) = 
 Adam that leaves out both bias corrections takes the same step as a right one (a check needs a
 second call, or the moments themselves, to tell them apart).
 """
-SOLVERS = ("sgd", "momentum", "adagrad", "rmsprop", "adam")
-EXTRA_SOLVERS = ("nesterov",)
-ALL_SOLVERS = SOLVERS + EXTRA_SOLVERS
 GAMMA = 0.9
 BETA1, BETA2 = 0.9, 0.99
 EPSILON = 1e-8
