@@ -16,7 +16,7 @@ $(VENV)/installed: requirements.txt
 sandbox:  ## bubblewrap, the grader's sandbox (Debian's package; needs root the first time)
 	@command -v bwrap >/dev/null || (apt-get update -qq && apt-get install -y -qq bubblewrap >/dev/null) \
 	  || echo "WARNING: could not install bubblewrap: grading will refuse to run without --no-sandbox"
-	@test ! -x $(PY) || $(PY) -c "from autograder.course import sandbox_problem as p; \
+	@test ! -x $(PY) || $(PY) -c "from autograder.engine.course import sandbox_problem as p; \
 	  print('WARNING: no sandbox here: ' + p() + '; grading will refuse to run without --no-sandbox' if p() else \
 	  'sandbox: a kernel sees only its allow-list (README, Isolation)')"
 

@@ -4,7 +4,7 @@ import os
 from pathlib import Path
 
 from . import paths
-from .course import Limits
+from .engine.course import Limits
 
 
 def main(argv=None):
@@ -79,13 +79,14 @@ class ProgressBar:
 
 def _run(args):
     if args.command == "release":
-        from .release import release as run_release
+        from .authoring.release import release as run_release
         for target in run_release(args.assignments or None, args.out, args.zips):
             print(f"released {target}  (and {Path(args.zips) / target.name}.zip)")
     elif args.command == "grade":
-        from .grading import grade as run_grade
-        from .report import format_table
         from tqdm import tqdm
+
+        from .engine.grading import grade as run_grade
+        from .report.scores import format_table
         bar = ProgressBar(tqdm)
         table = run_grade(args.submissions_dir, args.csv, course_dir=args.course_dir, db_url=args.db_url,
                           feedback_dir=args.feedback_dir, assignments=args.assignments, pattern=args.pattern,
@@ -97,6 +98,6 @@ def _run(args):
         feedback = args.feedback_dir or Path(args.csv).with_name(Path(args.csv).stem + "_feedback")
         print(f"\nwrote {args.csv} (feedback HTML in {feedback}/<student>/<assignment>/)")
     elif args.command == "demo":
-        from .demo import main as run_demo
+        from .authoring.demo import main as run_demo
         run_demo(args.course_dir)
     return 0

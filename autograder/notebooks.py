@@ -1,8 +1,35 @@
-"""Small helpers to read nbgrader notebooks: cells by grade_id, hidden test regions."""
-import nbformat
+"""Small helpers to read nbgrader notebooks: cells by grade_id, nbgrader's solution and hidden-test regions."""
+import functools
 
-HIDDEN_BEGIN = "### BEGIN HIDDEN TESTS"
-HIDDEN_END = "### END HIDDEN TESTS"
+import nbformat
+from nbgrader.preprocessors import ClearHiddenTests, ClearSolutions
+
+SOLUTION, HIDDEN_TESTS = "solution", "hidden tests"  # the two kinds of nbgrader region
+
+
+@functools.lru_cache(maxsize=None)
+def delimiters():
+    """nbgrader's markers as its own preprocessors are set (``ClearSolutions.begin_solution_delimeter``
+    and the others, nbgrader's spelling): {SOLUTION: (begin, end), HIDDEN_TESTS: (begin, end)}."""
+    solutions, hidden = ClearSolutions(), ClearHiddenTests()
+    return {SOLUTION: (solutions.begin_solution_delimeter, solutions.end_solution_delimeter),
+            HIDDEN_TESTS: (hidden.begin_test_delimeter, hidden.end_test_delimeter)}
+
+
+def split_region(source, kind):
+    """(inside, outside): the lines of ``source`` within nbgrader's regions of ``kind`` (SOLUTION or
+    HIDDEN_TESTS) and the others, the delimiter lines left out of both. A line is a delimiter when it
+    holds nbgrader's delimiter, the rule nbgrader's ClearSolutions and ClearHiddenTests apply."""
+    begin, end = delimiters()[kind]
+    inside, outside, within = [], [], False
+    for line in source.splitlines():
+        if begin in line:
+            within = True
+        elif end in line:
+            within = False
+        else:
+            (inside if within else outside).append(line)
+    return inside, outside
 
 
 def nbgrader_meta(cell):
@@ -49,15 +76,7 @@ def graded_ids(nb):
 
 def hidden_code(source):
     """The code between the hidden-test delimiters of a cell's source ('' when there is none)."""
-    lines, inside = [], False
-    for line in source.splitlines():
-        if line.strip() == HIDDEN_BEGIN:
-            inside = True
-        elif line.strip() == HIDDEN_END:
-            inside = False
-        elif inside:
-            lines.append(line)
-    return "\n".join(lines)
+    return "\n".join(split_region(source, HIDDEN_TESTS)[0])
 
 
 def read(path):

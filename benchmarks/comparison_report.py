@@ -22,7 +22,7 @@ from pathlib import Path
 import papermill
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from autograder.course import CourseDir  # noqa: E402
+from autograder.engine.course import CourseDir  # noqa: E402
 
 NOTEBOOK = "final_comparison"
 

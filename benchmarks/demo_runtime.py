@@ -13,7 +13,7 @@ import nbformat
 from nbclient import NotebookClient
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from autograder.course import CourseDir  # noqa: E402
+from autograder.engine.course import CourseDir  # noqa: E402
 
 DEMOS = ["demo_optimizers"]
 BUDGET_SECONDS = 60

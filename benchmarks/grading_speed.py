@@ -19,9 +19,10 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
-from autograder import notebooks, paths, samples  # noqa: E402
-from autograder.course import CourseDir  # noqa: E402
-from autograder.grading import grade  # noqa: E402
+from autograder import notebooks, paths
+from autograder.authoring import samples  # noqa: E402
+from autograder.engine.course import CourseDir  # noqa: E402
+from autograder.engine.grading import grade  # noqa: E402
 
 import nbformat  # noqa: E402
 

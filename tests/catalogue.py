@@ -2,8 +2,9 @@
 writes one student's files below ``folder`` in nbgrader's submitted layout."""
 import nbformat
 
-from autograder import notebooks, paths, samples
-from autograder.course import Limits, sandbox_available
+from autograder import notebooks, paths
+from autograder.authoring import samples
+from autograder.engine.course import Limits, sandbox_available
 
 # The tests grade in the sandbox when bubblewrap is there (`make test` installs it); the isolation
 # tests skip, saying why, when it is not.

@@ -13,7 +13,7 @@ import submissions_lab2
 import submissions_lab3
 import submissions_lab4
 from autograder import notebooks, paths
-from autograder.grading import grade
+from autograder.engine.grading import grade
 from catalogue import LIMITS
 
 CATALOGUES = {"lab2_forward_backward": submissions_lab2, "lab3_optimizers": submissions_lab3,

@@ -1,8 +1,8 @@
 """Helpers for the intake tests: what ``grading._intake`` makes of a download, without nbgrader."""
 import types
 
-from autograder import intake
-from autograder.grading import _intake
+from autograder.intake import submissions
+from autograder.engine.grading import _intake
 
 
 def rows_of(tmp_path, source, sources, pattern=None, assignments=None):
@@ -17,7 +17,7 @@ def rows_of(tmp_path, source, sources, pattern=None, assignments=None):
 
 
 def ready(rows, student):
-    [row] = [r for r in rows[student] if r.status == intake.READY]
+    [row] = [r for r in rows[student] if r.status == submissions.READY]
     return row
 
 

@@ -11,7 +11,8 @@ import os
 import nbformat
 
 import catalogue
-from autograder import notebooks, samples
+from autograder import notebooks
+from autograder.authoring import samples
 
 A = "lab3_optimizers"
 ALL_TESTS = list(catalogue.grading_table(A)[0])  # in the notebook's order

@@ -20,8 +20,8 @@ import submissions_lab2  # noqa: E402
 import submissions_lab3  # noqa: E402
 import submissions_lab4  # noqa: E402
 from autograder import notebooks, paths  # noqa: E402
-from autograder.grading import grade  # noqa: E402
-from autograder.report import format_table  # noqa: E402
+from autograder.engine.grading import grade  # noqa: E402
+from autograder.report.scores import format_table  # noqa: E402
 from catalogue import LIMITS  # noqa: E402
 
 CATALOGUES = {"lab2": ("lab2_forward_backward", submissions_lab2), "lab3": ("lab3_optimizers", submissions_lab3),

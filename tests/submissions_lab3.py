@@ -7,7 +7,8 @@ EXPECTED:    student_id -> (status, failed tests) — every other test must get 
 import nbformat
 
 import catalogue
-from autograder import notebooks, samples
+from autograder import notebooks
+from autograder.authoring import samples
 from autograder.labkit.checks import TRACE_MIME
 
 ASSIGNMENT = NOTEBOOK = "lab3_optimizers"

@@ -18,7 +18,8 @@ import sys
 import nbformat
 import pytest
 
-from autograder import notebooks, paths, samples
+from autograder import notebooks, paths
+from autograder.authoring import samples
 from browser import ARTIFACTS, JupyterLab, browser_page, playwright_or_skip, shot
 
 LAB = "lab3_optimizers"

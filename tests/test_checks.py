@@ -10,11 +10,12 @@ import pytest
 import submissions_lab2
 import submissions_lab3
 import submissions_lab4
-from autograder import notebooks, samples
-from autograder.course import CourseDir
+from autograder import notebooks
+from autograder.authoring import samples
+from autograder.engine.course import CourseDir
 from autograder.labkit import checks, solvers
-from autograder.preprocessors import decide
-from autograder.reference import reference_namespace, reference_reports
+from autograder.engine.preprocessors import decide
+from autograder.engine.reference import reference_namespace, reference_reports
 
 from submissions_lab3 import ALTERNATIVE_MINIBATCHES, ALTERNATIVE_OPTIMIZER, ALTERNATIVE_OPTPARAM
 

@@ -4,7 +4,7 @@ import csv
 import pytest
 
 from autograder.cli import main
-from autograder.grading import grade
+from autograder.engine.grading import grade
 
 
 def test_grade_refuses_a_missing_folder_with_a_clear_message_and_still_writes_the_csv(tmp_path, capsys):
@@ -36,7 +36,7 @@ def test_grade_from_the_command_line_writes_the_csv(tmp_path, capsys, release_nb
 
 def test_grading_refuses_to_run_without_a_sandbox_and_says_so_in_the_csv(tmp_path, monkeypatch, release_nb, solution_nb):
     import catalogue
-    from autograder import course
+    from autograder.engine import course
     monkeypatch.setattr(course.shutil, "which", lambda name: None)  # as on a machine without bubblewrap
     course.sandbox_problem.cache_clear()
     catalogue.blank("lab3_optimizers")(tmp_path / "submitted" / "ann", release_nb, solution_nb)
@@ -52,8 +52,8 @@ def test_grading_refuses_to_run_without_a_sandbox_and_says_so_in_the_csv(tmp_pat
 
 
 def test_the_score_table_keeps_its_columns_when_a_score_holds_extra_credit():
-    from autograder.report import format_table
-    entry = dict(assignment="lab3_optimizers", max_score=14.0, status="graded", message="", failed={})
+    from autograder.report.scores import format_table
+    entry = dict(assignment="lab3_optimizers", max_score=14.0, status="graded", message="", failed={}, verdicts={})
     table = [dict(entry, student_id="alice", score=15.0, extra=1.0), dict(entry, student_id="bob", score=0.0)]
     lines = format_table(table).splitlines()
     assert "15 / 14 (incl. 1 extra credit)" in lines[1] and "0 / 14" in lines[2]
@@ -64,7 +64,7 @@ def test_the_score_table_keeps_its_columns_when_a_score_holds_extra_credit():
                                     "postgresql+psycopg://ta@127.0.0.1/db?password=s3cret&sslmode=disable"])
 def test_the_formgrader_config_never_holds_a_password(tmp_path, db_url):
     """The course directory's nbgrader_config.py (for the formgrader) names the database, never its password."""
-    from autograder.course import CourseDir
+    from autograder.engine.course import CourseDir
     CourseDir(tmp_path, db_url=db_url)
     text = (tmp_path / "nbgrader_config.py").read_text()
     assert "s3cret" not in text and "127.0.0.1" in text and "add the password" in text, text
@@ -75,6 +75,6 @@ def test_no_sandbox_where_the_python_installation_would_show_the_course():
     """A course directory inside the venv (or a Python installed inside the course directory): the
     allow-list would show it to every kernel, so grading refuses, saying why."""
     import sys
-    from autograder.course import sandbox_problem
+    from autograder.engine.course import sandbox_problem
     problem = sandbox_problem((f"{sys.prefix}/course",))
     assert problem and "must not see" in problem and sys.prefix in problem, problem

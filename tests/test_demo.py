@@ -1,6 +1,6 @@
 """`make demo`'s command: release, four sample submissions, grading, the score table."""
 import catalogue
-from autograder import demo
+from autograder.authoring import demo
 
 
 def test_demo_grades_its_four_samples(tmp_path, capsys):

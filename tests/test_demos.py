@@ -5,11 +5,12 @@ import numpy as np
 import papermill
 import pytest
 
-from autograder import notebooks, samples
-from autograder.course import CourseDir
+from autograder import notebooks
+from autograder.authoring import samples
+from autograder.engine.course import CourseDir
 from autograder.labkit import checks, optimizers, schedules, training, trajectories
 from autograder.labkit.your_answers import load_lab_functions
-from autograder.reference import reference_namespace
+from autograder.engine.reference import reference_namespace
 
 FAST = {"n_steps": 12, "animation_frames": 4, "sweep_epochs": 2, "sweep_learning_rates": [0.001, 0.1],
         "schedule_epochs": 4, "show_sliders": False}  # headless: the live panel is tested in-process below

@@ -8,7 +8,9 @@ import nbformat
 import numpy as np
 import pytest
 
-from autograder import closure, notebooks, paths, reference
+from autograder.authoring import closure
+from autograder import notebooks, paths
+from autograder.engine import reference
 
 pytestmark = pytest.mark.fast  # in-process, no grading run: `make test-fast`
 

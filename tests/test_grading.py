@@ -67,3 +67,24 @@ def test_failure_messages_name_the_array_and_the_index(graded):
     assert "expected" not in message.split("Hint:")[0]  # hidden tests' expected values stay hidden
     fake = table["cheat_fake_report"]["failed"]["test_sgd"]
     assert "tampered" in fake
+
+
+def test_what_nbgrader_puts_back_is_kept_and_marks_tampering(graded):
+    """Defence in depth: a points change that reaches nbgrader (``restore`` bypassed here) is put back by
+    its OverwriteCells, and ``NoteOverwrites`` keeps it in the graded notebook, where the grader reads
+    it (``grading.overwritten``) to mark the row tampered; an honest notebook has nothing there."""
+    import nbformat
+
+    from autograder import notebooks
+    from autograder.engine.course import CourseDir
+    from autograder.engine.grading import overwritten
+    course = CourseDir(graded["root"] / "course", limits=catalogue.LIMITS)
+    name = f"{ASSIGNMENT}.ipynb"
+    assert overwritten(course.path("autograded", "right", ASSIGNMENT, name)) == []
+    nb = notebooks.read(course.path("submitted", "right", ASSIGNMENT, name))
+    notebooks.nbgrader_meta(notebooks.test_cells(nb)["test_sgd"])["points"] = 100
+    folder = course.path("submitted", "zz_restore_bypassed", ASSIGNMENT)
+    folder.mkdir(parents=True)
+    nbformat.write(nb, str(folder / name))
+    assert course.api.autograde(ASSIGNMENT, "zz_restore_bypassed", force=True, create=True)["success"]
+    assert overwritten(course.path("autograded", "zz_restore_bypassed", ASSIGNMENT, name)) == ["points of test_sgd"]

@@ -1,4 +1,4 @@
-"""Which file is each student's notebook (``autograder/intake.py``), without nbgrader: the stated rules
+"""Which file is each student's notebook (``autograder/intake/submissions.py``), without nbgrader: the stated rules
 for several candidates, checkpoints, helper files within the caps, what is due from whom, and the
 grader's own outputs left inside the submissions folder."""
 import os
@@ -6,8 +6,8 @@ import os
 import nbformat
 import pytest
 
-from autograder import intake
-from autograder.grading import load_sources
+from autograder.intake import submissions
+from autograder.engine.grading import load_sources
 from download_rows import ready as _ready, rows_of as _rows, text as _text
 
 pytestmark = pytest.mark.fast  # in-process, no grading run: `make test-fast`
@@ -22,7 +22,7 @@ def sources():
 
 @pytest.fixture(scope="module")
 def books(release_nb, solution_nb):
-    from autograder import samples
+    from autograder.authoring import samples
     return {"right": nbformat.writes(samples.answered(release_nb, solution_nb)), "blank": nbformat.writes(release_nb)}
 
 
@@ -63,11 +63,11 @@ def test_a_checkpoint_is_graded_only_when_it_is_the_sole_copy(tmp_path, sources,
 def test_the_helper_module_is_copied_before_the_plots_that_fill_the_cap(tmp_path, sources, books):
     submitted = tmp_path / "submitted"
     _put(submitted, f"kim/{A}/{A}.ipynb", books["right"])
-    for k in range(intake.MAX_EXTRA_FILES + 50):
+    for k in range(submissions.MAX_EXTRA_FILES + 50):
         _put(submitted, f"kim/{A}/loss_epoch_{k:03d}.png", "png")
     _put(submitted, f"kim/{A}/my_optim.py", "x = 1\n")
     row = _ready(_rows(tmp_path, submitted, sources), "kim")
-    assert "my_optim.py" in {str(p) for p in row.extras} and len(row.extras) == intake.MAX_EXTRA_FILES
+    assert "my_optim.py" in {str(p) for p in row.extras} and len(row.extras) == submissions.MAX_EXTRA_FILES
     assert "not copied for grading" in _text(row)
 
 
@@ -95,7 +95,7 @@ def test_work_sorted_by_assignment_first_and_wrapped_folders(tmp_path, sources, 
 
 
 def test_the_graders_own_outputs_inside_the_submissions_folder_are_not_submissions(tmp_path, sources, books):
-    from autograder.grading import _intake
+    from autograder.engine.grading import _intake
     import types
     submitted = tmp_path / "submitted"
     _put(submitted, f"kim/{A}/{A}.ipynb", books["right"])
@@ -105,7 +105,7 @@ def test_the_graders_own_outputs_inside_the_submissions_folder_are_not_submissio
     course = types.SimpleNamespace(root=submitted / "grading")
     rows = _intake(submitted, course, sources, None, None,
                    exclude=[submitted / "grades.csv", submitted / "grades_feedback"])
-    assert [(r.student_id, r.status) for r in rows] == [("kim", intake.READY)]
+    assert [(r.student_id, r.status) for r in rows] == [("kim", submissions.READY)]
 
 
 def test_a_student_with_only_a_hidden_notebook_or_a_linked_folder_still_gets_a_row(tmp_path, sources, books):
@@ -117,6 +117,6 @@ def test_a_student_with_only_a_hidden_notebook_or_a_linked_folder_still_gets_a_r
     rows = _rows(tmp_path, submitted, sources)
     assert set(rows) == {"alice", "hidden_only", "linked"}
     [hidden] = rows["hidden_only"]
-    assert hidden.status == intake.MISSING and ".lab3_optimizers.ipynb (a hidden file: not graded)" in _text(hidden)
+    assert hidden.status == submissions.MISSING and ".lab3_optimizers.ipynb (a hidden file: not graded)" in _text(hidden)
     [linked] = rows["linked"]
-    assert linked.status == intake.MISSING and "a link: not followed" in _text(linked)
+    assert linked.status == submissions.MISSING and "a link: not followed" in _text(linked)

@@ -9,7 +9,7 @@ import pytest
 
 import catalogue
 from autograder import notebooks, paths
-from autograder.grading import grade
+from autograder.engine.grading import grade
 
 RIGHT = catalogue.points("lab3_optimizers")[1]  # a right answer's score
 
@@ -260,8 +260,8 @@ def test_the_kernel_sees_only_its_allow_list_and_no_secret(tmp_path, release_nb,
     import gzip
     import shutil
 
-    from autograder import fork_server
-    from autograder.warm_kernels import SERVER_SCRIPT
+    from autograder.sandbox import fork_server, policy
+    from autograder.sandbox.warm_kernels import SERVER_SCRIPT
     home, elsewhere = tmp_path / "home" / "ta" / "old-course", tmp_path / "somewhere-else"
     for folder in (home, elsewhere):
         folder.mkdir(parents=True)
@@ -287,7 +287,7 @@ def test_the_kernel_sees_only_its_allow_list_and_no_secret(tmp_path, release_nb,
                                       "KMP_INIT_AT_FORK", "JPY_SESSION_NAME", "PYDEVD_USE_FRAME_EVAL", "TERM",
                                       "CLICOLOR", "CLICOLOR_FORCE", "FORCE_COLOR", "PAGER", "GIT_PAGER", "OLDPWD", "SHLVL", "_"}, \
         report["environ"]
-    roots = [*fork_server.environment_paths(), *fork_server.SYSTEM_PATHS, *fork_server.TOP_LEVEL, "/tmp",
+    roots = [*policy.environment_paths(), *policy.SYSTEM_PATHS, *policy.TOP_LEVEL, "/tmp",
              str(course / "kernel-slots"), str(SERVER_SCRIPT), fork_server.SOCKETS_DIR]
     outside = [p for p in seen if not _allowed(p, roots)]
     assert len(seen) == report["count"] and len(seen) > 1000  # the environment itself is there (its folders)

@@ -7,8 +7,8 @@ import pytest
 
 import catalogue
 from autograder import notebooks
-from autograder.course import Limits
-from autograder.grading import grade
+from autograder.engine.course import Limits
+from autograder.engine.grading import grade
 
 A = "lab3_optimizers"
 RIGHT = catalogue.points(A)[1]  # a right answer's score
@@ -153,7 +153,7 @@ def _graded_peak(tmp_path, students):
 def test_a_flood_of_output_stays_within_a_fixed_budget(tmp_path):
     """1 GB of prints and 600 MB of images: the grading process's peak memory stays within a few hundred
     MB of a plain run's, the course directory and the feedback stay small, the row says the output was
-    truncated, and the rest of the batch is graded (the grader's budget: autograder.bounded_execute)."""
+    truncated, and the rest of the batch is graded (the grader's budget: autograder.engine.bounded_execute)."""
     plain_peak, _, _ = _graded_peak(tmp_path / "plain", {"plain": None})
     peak, rows, course = _graded_peak(tmp_path / "flood", {"prints": PRINTS_1GB, "images": SHOWS_IMAGES,
                                                           "zz_right": None})

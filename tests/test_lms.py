@@ -1,4 +1,4 @@
-"""Downloads as the systems really write them (``autograder/lms.py``): every student kept apart on the
+"""Downloads as the systems really write them (``autograder/intake/lms.py``): every student kept apart on the
 system's stable id, none invented or refused, the attempt graded and what the system says in the row.
 
 Archives are built here, imitating each system's naming as its source code or documentation writes it
@@ -14,8 +14,9 @@ import nbformat
 import pytest
 
 import catalogue
-from autograder import intake, lms, samples
-from autograder.grading import grade, load_sources
+from autograder.intake import submissions, lms
+from autograder.authoring import samples
+from autograder.engine.grading import grade, load_sources
 from download_rows import ready as _ready, rows_of as _rows, text as _text
 
 A = "lab3_optimizers"
@@ -92,7 +93,7 @@ def test_canvas_keys_on_the_user_id_and_keeps_late_anonymous_and_groups(tmp_path
     assert "Canvas: 김민지, LATE" in _text(_ready(rows, "123458"))
     assert "Canvas: kimminsu" in _text(_ready(rows, "123456")) and "LATE" not in _text(_ready(rows, "123456"))
     [text_only] = rows["123461"]
-    assert text_only.status == intake.MISSING and "text.html" in _text(text_only)
+    assert text_only.status == submissions.MISSING and "text.html" in _text(text_only)
 
 
 def test_blackboard_grades_the_latest_attempt_and_reads_the_receipts(tmp_path, sources, books):
@@ -124,7 +125,7 @@ def test_brightspace_folders_and_flat_files_keep_the_latest_submission(tmp_path,
     assert "matched by name" in _text(_ready(rows, "Jane Doe")) and "the latest of 2" in _text(_ready(rows, "Jane Doe"))
     assert _ready(rows, "김민지").path.read_text() == books["right"]
     [index] = rows[""]
-    assert index.status == intake.STRAY and "index.html: the LMS's index of the download" in _text(index)
+    assert index.status == submissions.STRAY and "index.html: the LMS's index of the download" in _text(index)
 
 
 def test_github_classroom_clones_zipped_or_as_folders(tmp_path, sources, books):
@@ -159,7 +160,7 @@ def test_nbgrader_collect_and_zip_collect(tmp_path, sources, books):
     })
     rows = _rows(tmp_path, archive, sources)
     assert set(rows) == {"bitdiddle", "김민지", "hacker", ""}
-    assert all(r.status == intake.STRAY and "nbgrader course directory" in _text(r) for r in rows[""])
+    assert all(r.status == submissions.STRAY and "nbgrader course directory" in _text(r) for r in rows[""])
     assert {n.split(":")[0] for r in rows[""] for n in r.notes} == {
         "course/source/lab3_optimizers/lab3_optimizers.ipynb", "course/release/lab3_optimizers/lab3_optimizers.ipynb",
         "course/gradebook.db"}
@@ -199,7 +200,7 @@ def test_any_printable_id_is_accepted_and_path_steps_are_not(tmp_path, sources, 
     assert set(rows) == {"김민지", "José Núñez", "o'brien"}
     archive = _zip(tmp_path / "evil.zip", {"up/../lab3_optimizers/lab3_optimizers.ipynb": books["right"]})
     [row] = _rows(tmp_path, archive, sources)[""]
-    assert row.status == intake.STRAY and "not a plain name" in _text(row)
+    assert row.status == submissions.STRAY and "not a plain name" in _text(row)
 
 
 def test_pattern_works_for_folders_and_zips_and_says_when_it_matches_nothing(tmp_path, sources, books):
@@ -338,7 +339,7 @@ def test_empty_student_folders_get_rows_and_an_empty_download_is_an_error(tmp_pa
     (folder / "alice" / A / f"{A}.ipynb").write_text(books["right"])
     rows = _rows(tmp_path, folder, sources)
     assert set(rows) == {"alice", "bob", "carol"}
-    assert rows["bob"][0].status == intake.MISSING and "bob/ (an empty folder)" in _text(rows["bob"][0])
+    assert rows["bob"][0].status == submissions.MISSING and "bob/ (an empty folder)" in _text(rows["bob"][0])
     with pytest.raises(ValueError, match="holds no files"):
         _rows(tmp_path, _zip(tmp_path / "empty.zip", {}), sources)
 
@@ -356,7 +357,7 @@ def test_more_dates_and_ids_as_systems_write_them(tmp_path, sources, books):
 
 
 def test_the_csv_has_columns_only_for_the_assignments_in_it(tmp_path):
-    from autograder.report import write_csv
+    from autograder.report.scores import write_csv
     sources = load_sources()
     table = [{"student_id": "김민지", "assignment": A, "notebook": A, "score": 15.0, "max_score": 14.0,
               "status": "graded", "message": "", "test_sgd": 1.0}]

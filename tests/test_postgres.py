@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 import catalogue
-from autograder.grading import grade
+from autograder.engine.grading import grade
 
 A = "lab3_optimizers"
 

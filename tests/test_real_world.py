@@ -12,8 +12,9 @@ import pytest
 
 import catalogue
 import real_world
-from autograder import notebooks, paths, samples
-from autograder.grading import grade
+from autograder import notebooks, paths
+from autograder.authoring import samples
+from autograder.engine.grading import grade
 from submissions_lab3 import EXTRA, POINTS
 
 A = real_world.A
@@ -124,7 +125,7 @@ def test_a_parallel_batch_is_the_same_every_time(tmp_path, release_nb, solution_
 
 
 def _rewrite_forever(path, texts, stop):
-    from autograder.course import _write_atomically
+    from autograder.engine.course import _write_atomically
     while not os.path.exists(stop):
         for text in texts:
             _write_atomically(path, text)

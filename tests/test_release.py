@@ -7,9 +7,11 @@ import pytest
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 
-from autograder import closure, export, notebooks, paths
-from autograder.release import release
-from autograder.release import write_zip as release_zip
+from autograder.authoring import closure
+from autograder.report import export
+from autograder import notebooks, paths
+from autograder.authoring.release import release
+from autograder.authoring.release import write_zip as release_zip
 
 ASSIGNMENTS = paths.assignments()
 
@@ -35,16 +37,8 @@ def _differences(left, right):
 
 def _solution_lines(nb):
     """Every line between the solution delimiters (long enough to mean something)."""
-    lines, inside = [], False
-    for cell in nb.cells:
-        for line in cell.source.splitlines():
-            if "### BEGIN SOLUTION" in line:
-                inside = True
-            elif "### END SOLUTION" in line:
-                inside = False
-            elif inside and len(line.strip()) >= 16:
-                lines.append(line.strip())
-    return lines
+    return [line.strip() for cell in nb.cells for line in notebooks.split_region(cell.source, notebooks.SOLUTION)[0]
+            if len(line.strip()) >= 16]
 
 
 @pytest.fixture(scope="module")

@@ -51,3 +51,25 @@ def test_every_status_is_defined_once_and_in_the_readme():
             found = re.findall(r"status\s*=\s*\"([^\"]+)\"|return \"(graded|tampered|timeout|kernel died|error)\"",
                                module.read_text())
             assert not found, (module.name, found)
+
+
+PHASES = ("intake", "engine", "sandbox", "report", "authoring")
+
+
+def test_the_layout_shows_the_architecture():
+    """autograder/ is its phases (a sub-package each, with a one-line docstring the README's "How it
+    works" follows) and labkit/, beside a few shared modules; every module of a phase is named there."""
+    import ast
+    package = paths.REPO / "autograder"
+    assert sorted(p.name for p in package.glob("*.py")) == ["__init__.py", "__main__.py", "cli.py", "notebooks.py",
+                                                          "paths.py", "status.py"]
+    readme = (paths.REPO / "README.md").read_text()
+    how = readme[readme.index("## How it works"):readme.index("## Benchmarks")]
+    for phase in PHASES:
+        doc = ast.get_docstring(ast.parse((package / phase / "__init__.py").read_text()))
+        assert doc and "\n" not in doc.strip(), phase
+        diagram = how.split("```")[1]
+        assert re.search(rf"\b{phase}\b", diagram) and f"`{phase}/`" in how, phase  # in the diagram and the list
+        for module in (package / phase).glob("*.py"):
+            if module.name != "__init__.py":
+                assert f"`{module.stem}`" in how, (phase, module.stem)

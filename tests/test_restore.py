@@ -7,9 +7,10 @@ import random
 import nbformat
 import pytest
 
-from autograder import notebooks, samples
-from autograder.cellcode import defined_names, used_names
-from autograder.restore import reconcile
+from autograder import notebooks
+from autograder.authoring import samples
+from autograder.intake.cellcode import defined_names, used_names
+from autograder.intake.restore import reconcile
 
 pytestmark = pytest.mark.fast  # in-process, no grading run: `make test-fast`
 

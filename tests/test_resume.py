@@ -3,7 +3,7 @@ every finished grade, and the originals are never touched."""
 import pytest
 
 import catalogue
-from autograder.grading import grade
+from autograder.engine.grading import grade
 
 A = "lab3_optimizers"
 

@@ -5,7 +5,7 @@ import pytest
 from nbclient import NotebookClient
 
 from autograder import notebooks
-from autograder.course import CourseDir
+from autograder.engine.course import CourseDir
 
 LABS = ["lab2_forward_backward", "lab3_optimizers", "lab4_regularization"]
 FIGURE_CELLS = {"lab2_forward_backward": ["train_run", "histograms", "init_curves"],

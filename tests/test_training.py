@@ -6,10 +6,10 @@ from sklearn.datasets import load_digits
 from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import StandardScaler
 
-from autograder.course import CourseDir
+from autograder.engine.course import CourseDir
 from autograder.labkit import dnn, parity, training
 from autograder.labkit.digits import course_digits
-from autograder.reference import reference_namespace
+from autograder.engine.reference import reference_namespace
 
 
 @pytest.fixture(scope="module")

@@ -11,7 +11,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from autograder import notebooks, paths, samples
+from autograder import notebooks, paths
+from autograder.authoring import samples
 
 LABS = ["lab2_forward_backward", "lab3_optimizers", "lab4_regularization"]
 NBGRADER = Path(sys.executable).with_name("nbgrader")

@@ -8,9 +8,10 @@ import sys
 
 import pytest
 
-from autograder import notebooks, samples
-from autograder.course import CourseDir
-from autograder.reference import _inside
+from autograder import notebooks
+from autograder.authoring import samples
+from autograder.engine.course import CourseDir
+from autograder.engine.reference import _inside
 
 pytestmark = pytest.mark.fast  # in-process, no grading run: `make test-fast`
 
@@ -26,15 +27,7 @@ def installed(tmp_path_factory):
 
 def _visible(cell):
     """A test cell's code without its hidden tests: what the student's copy runs."""
-    lines, hidden = [], False
-    for line in cell.source.splitlines():
-        if line.strip() == notebooks.HIDDEN_BEGIN:
-            hidden = True
-        elif line.strip() == notebooks.HIDDEN_END:
-            hidden = False
-        elif not hidden:
-            lines.append(line)
-    return "\n".join(lines)
+    return "\n".join(notebooks.split_region(cell.source, notebooks.HIDDEN_TESTS)[1])
 
 
 def _is_check(cell):

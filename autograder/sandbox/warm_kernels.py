@@ -33,9 +33,10 @@ from jupyter_client.provisioning.local_provisioner import LocalProvisioner
 from jupyter_core.paths import jupyter_runtime_dir
 from traitlets import Dict, default
 
-from . import paths
-from .bounded_execute import MESSAGE_BYTES, BoundedSession
-from .fork_server import SOCKETS_DIR, clean_environment, interpreter, sandboxed
+from .. import paths
+from ..engine.bounded_execute import MESSAGE_BYTES, BoundedSession
+from .fork_server import SOCKETS_DIR
+from .policy import clean_environment, interpreter, sandboxed
 
 SERVER_SCRIPT = Path(__file__).resolve().with_name("fork_server.py")
 START_SECONDS, REPLY_SECONDS = 120, 30

@@ -7,8 +7,9 @@ from pathlib import Path
 
 import nbformat
 
-from . import export, notebooks, paths
-from .course import CourseDir
+from .. import notebooks, paths
+from ..engine.course import CourseDir
+from ..report import export
 
 
 def check_source(assignment):

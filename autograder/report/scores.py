@@ -3,8 +3,9 @@ import csv
 
 from nbgrader.api import Gradebook, MissingEntry
 
-from . import intake, notebooks, status
-from .preprocessors import VERDICT_KEY
+from .. import notebooks, status
+from ..engine.preprocessors import VERDICT_KEY
+from ..intake import submissions
 
 FIXED_COLUMNS = ["student_id", "assignment", "notebook", "score", "max_score", "status", "message"]
 
@@ -46,7 +47,7 @@ def score_rows(course, rows, sources):
     """One dict per intake row: the fixed columns plus one column per test (its score)."""
     table = []
     gradebook = Gradebook(course.config.CourseDirectory.db_url, course.config.CourseDirectory.course_id) \
-        if any(r.status == intake.READY for r in rows) else None
+        if any(r.status == submissions.READY for r in rows) else None
     try:
         for row in rows:
             points = test_points(sources[row.assignment][row.notebook]) if row.assignment in sources and row.notebook else {}
@@ -54,7 +55,7 @@ def score_rows(course, rows, sources):
                      "score": 0.0, "max_score": sum(points.values()) if points else "",
                      "status": row.status, "message": "; ".join(row.notes), "failed": {}, "verdicts": {}}
             entry.update({g: 0.0 for g in points})
-            if row.status == intake.READY:
+            if row.status == submissions.READY:
                 try:
                     submission = gradebook.find_submission_notebook(row.notebook, row.assignment, row.student_id)
                 except MissingEntry:

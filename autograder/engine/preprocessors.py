@@ -11,14 +11,15 @@ import os
 
 import nbformat
 from nbgrader.api import Gradebook
-from nbgrader.preprocessors import NbGraderPreprocessor
+from nbgrader.preprocessors import NbGraderPreprocessor, OverwriteCells
 from traitlets import Unicode
 
-from . import notebooks
-from .labkit import checks
+from .. import notebooks
+from ..labkit import checks
 from .reference import reference_reports
 
 VERDICT_KEY = "optkit"  # cell metadata where the verdict is kept for reports
+OVERWRITTEN_KEY = "optkit_overwritten"  # notebook metadata: what nbgrader's OverwriteCells put back
 
 
 def student_reports(cell):
@@ -160,3 +161,23 @@ class AwardExtraCredit(NbGraderPreprocessor):
                 grade.extra_credit = points if passed.get(grade_id) else 0.0
             gradebook.db.commit()
         return nb, resources
+
+
+class NoteOverwrites(OverwriteCells):
+    """nbgrader's OverwriteCells, keeping what it puts back (its ``report_change`` hook: a cell's type,
+    locked flag or points that differ from the gradebook's) in the notebook's metadata
+    under ``OVERWRITTEN_KEY``, [{"grade_id", "attribute"}, ...]. ``restore`` puts the release's cells back
+    before nbgrader runs, so an honest submission has nothing there; the grader marks a row that has
+    something tampered, whatever slipped past ``restore``."""
+
+    def preprocess(self, nb, resources):
+        self.changes = []
+        nb, resources = super().preprocess(nb, resources)
+        if self.changes:
+            nb.metadata[OVERWRITTEN_KEY] = self.changes
+        return nb, resources
+
+    def report_change(self, name, attr, old, new):
+        super().report_change(name, attr, old, new)
+        if attr != "checksum":  # every locked test cell's source is put back (its hidden tests): no sign of tampering
+            self.changes.append({"grade_id": name, "attribute": attr})

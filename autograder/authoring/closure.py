@@ -13,7 +13,7 @@ from pathlib import Path
 
 from IPython.core.inputtransformer2 import TransformerManager
 
-from . import notebooks, paths
+from .. import notebooks, paths
 
 PACKAGE = "labkit"
 

@@ -30,10 +30,9 @@ from pathlib import Path
 
 import nbformat
 
-from . import notebooks
+from .. import notebooks
+from ..status import INVALID, MISSING, READY, STRAY  # noqa: F401 - READY: read as intake.READY too
 from .cellcode import defined_names
-
-from .status import INVALID, MISSING, READY, STRAY  # noqa: F401 - READY: read as intake.READY too
 
 MAX_NOTEBOOK_BYTES = 50 << 20                     # a larger "notebook" is not read
 MAX_EXTRA_BYTES, MAX_EXTRA_FILES = 20 << 20, 200  # files copied along with a notebook, at most

@@ -5,23 +5,24 @@ written out as a module, without the exercise markers and hints. Later labs impo
 (``from labkit.dnn import ...``); ``python -m autograder release`` regenerates it and a test fails
 when it is stale.
 """
-from . import notebooks, paths
+from .. import notebooks, paths
 
 SOURCE = paths.SOLUTIONS / "lab2_forward_backward" / "lab2_forward_backward.ipynb"
 TARGET = paths.LABKIT / "dnn.py"
-MARKERS = ("### START CODE HERE ###", "### END CODE HERE ###", "### BEGIN SOLUTION", "### END SOLUTION")
+HINTS_BEGIN, HINTS_END = "### START CODE HERE ###", "### END CODE HERE ###"  # the course's (seed 004) markers
 
 
 def answer_code(source):
-    """A solution cell's code without the exercise markers and the hint lines before the answer."""
+    """A solution cell's code without the exercise markers and the hint lines before the answer (those
+    between the course's START CODE HERE and nbgrader's solution delimiter)."""
+    begin, end = notebooks.delimiters()[notebooks.SOLUTION]
     kept, in_hints = [], False
     for line in source.splitlines():
-        stripped = line.strip()
-        if stripped == "### START CODE HERE ###":
+        if HINTS_BEGIN in line:
             in_hints = True
-        elif stripped == "### BEGIN SOLUTION":
+        elif begin in line:
             in_hints = False
-        elif stripped in MARKERS or in_hints:
+        elif end in line or HINTS_END in line or in_hints:
             continue
         else:
             kept.append(line)

@@ -9,7 +9,7 @@ import hashlib
 import json
 import os
 
-from . import paths, status
+from .. import paths, status
 
 
 def _digest(chunks):

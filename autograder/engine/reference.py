@@ -9,7 +9,7 @@ import contextlib
 import os
 import sys
 
-from . import notebooks
+from .. import notebooks
 
 
 @contextlib.contextmanager

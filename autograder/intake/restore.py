@@ -27,7 +27,7 @@ import copy
 import uuid
 from dataclasses import dataclass, field
 
-from . import notebooks
+from .. import notebooks
 from .cellcode import defined_names, used_names
 
 # the nbgrader metadata that decides a score: a change here is tampering

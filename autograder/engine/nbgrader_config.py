@@ -3,16 +3,17 @@
 Everything nbgrader does for the kit runs with this configuration: a working course directory
 (``source/``, ``release/``, ``submitted/``, ``autograded/``, ``feedback/`` and ``gradebook.db``),
 our ``DecideFromTraces`` preprocessor between Execute and SaveAutoGrades, and hidden tests removed
-from the feedback. (Deleted cells are put back before nbgrader runs: ``autograder.restore``.)
+from the feedback. (Deleted cells are put back before nbgrader runs: ``autograder.intake.restore``.)
 """
 from nbconvert.preprocessors import ClearMetadataPreprocessor, CSSHTMLHeaderPreprocessor
-from nbgrader.preprocessors import (AssignLatePenalties, CheckCellMetadata, ClearHiddenTests, GetGrades,
-                                    IgnorePattern, LimitOutput, SaveAutoGrades)
+from nbgrader.preprocessors import (AssignLatePenalties, CheckCellMetadata, ClearHiddenTests, ClearOutput,
+                                    DeduplicateIds, GetGrades, IgnorePattern, LimitOutput, OverwriteKernelspec,
+                                    SaveAutoGrades)
 from traitlets.config import Config
 
+from ..report.feedback_html import NBGRADER_TEMPLATES, TEMPLATES, FeedbackExporter, FeedbackStyle
 from .bounded_execute import BoundedExecute
-from .feedback_html import NBGRADER_TEMPLATES, TEMPLATES, FeedbackExporter, FeedbackStyle
-from .preprocessors import AwardExtraCredit, DecideFromTraces
+from .preprocessors import AwardExtraCredit, DecideFromTraces, NoteOverwrites
 
 COURSE_ID = "optimizers-course"
 
@@ -24,7 +25,10 @@ def course_config(root, db_url=None):
     c.CourseDirectory.course_id = COURSE_ID
     # SQLite waits up to 60 s for a lock (parallel workers write one at a time) instead of failing
     c.CourseDirectory.db_url = db_url or f"sqlite:///{root}/gradebook.db?timeout=60"
-    c.OverwriteCells.add_missing_cells = False  # autograder.restore does it (nbgrader 0.9.6 can fail)
+    c.OverwriteCells.add_missing_cells = False  # autograder.intake.restore does it (nbgrader 0.9.6 can fail)
+    # nbgrader's own sanitizing steps, its OverwriteCells keeping what it put back (tampering restore missed)
+    c.Autograde.sanitize_preprocessors = [ClearOutput, DeduplicateIds, OverwriteKernelspec, NoteOverwrites,
+                                          CheckCellMetadata]
     c.Autograde.autograde_preprocessors = [
         BoundedExecute,  # nbgrader's Execute, with what a kernel sends kept within a fixed budget
         IgnorePattern, ClearMetadataPreprocessor, LimitOutput,

@@ -20,8 +20,8 @@ from nbconvert.filters.markdown_mistune import IPythonRenderer, MarkdownWithMath
 from nbgrader.preprocessors import NbGraderPreprocessor
 from traitlets import Unicode, validate
 
-from . import notebooks
-from .preprocessors import from_source
+from .. import notebooks
+from ..engine.preprocessors import from_source
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 # nbgrader's own templates (its feedback page, which ours extends)

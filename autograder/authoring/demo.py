@@ -6,9 +6,11 @@ from pathlib import Path
 
 import nbformat
 
-from . import notebooks, paths, report, samples
-from .course import CourseDir, Limits, sandbox_available
-from .grading import grade
+from .. import notebooks, paths
+from ..engine.course import CourseDir, Limits, sandbox_available
+from ..engine.grading import grade
+from ..report import scores
+from . import samples
 
 ASSIGNMENT = "lab3_optimizers"
 NOTEBOOK = "lab3_optimizers"
@@ -61,7 +63,7 @@ def main(course_dir=None):
             print("   WARNING: bubblewrap is not installed: the demo grades WITHOUT the sandbox")
         table = grade(tmp, csv_path, course_dir=course_dir, limits=limits, log=lambda m: print("   " + m))
     print()
-    print(report.format_table(table))
+    print(scores.format_table(table))
     print("\ndave patched numpy.allclose and printed 'test passed.': the grader decides outside his kernel,\n"
           "so his wrong my_optimizer earns nothing for sgd, momentum, adagrad, rmsprop, adam and nesterov.")
     print(f"\nCSV: {csv_path}\nFeedback: {csv_path.with_name('grades_feedback')}")

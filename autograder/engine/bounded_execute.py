@@ -29,12 +29,12 @@ import re
 
 import zmq
 from jupyter_client.session import Session
-from zmq.utils.monitor import parse_monitor_message
 from nbformat.v4 import new_output
 from nbgrader.preprocessors import Execute
 from traitlets import Integer
+from zmq.utils.monitor import parse_monitor_message
 
-from .labkit.trace import TRACE_MIME
+from ..labkit.trace import TRACE_MIME
 
 TRUNCATED_KEY, LOST_KEY = "optkit_output_truncated", "optkit_output_lost"
 MESSAGE_BYTES = 64 << 20  # the largest message the grader reads (strings over 16 MB are cut in the kernel)

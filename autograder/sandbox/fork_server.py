@@ -1,9 +1,10 @@
 """A warm kernel factory: one process that has imported the course's libraries once, and forks a
-fresh IPython kernel for each notebook (run as a script; it imports nothing of ours).
+fresh IPython kernel for each notebook (run as a script; it imports nothing of ours, only psutil
+and the standard library).
 
     python fork_server.py --memory-mb M --seconds S --ipc-dir DIR [--sandboxed] [--preload mod,mod]
 
-Started by ``autograder.warm_kernels`` (inside bubblewrap when grading is sandboxed, see
+Started by ``autograder.sandbox.warm_kernels`` (inside bubblewrap when grading is sandboxed, see
 ``sandboxed``); it talks JSON lines on stdin / stdout, one request at a time:
 
 - ``{"op": "fork", "connection": {...}, "argv": [...], "cwd": DIR, "env": {...}}`` -> ``{"pid": N}``: a new kernel,
@@ -31,6 +32,8 @@ import sys
 import tempfile
 import time
 
+import psutil
+
 PR_SET_DUMPABLE, PR_SET_CHILD_SUBREAPER = 4, 36
 PRELOAD = ("numpy", "scipy.special", "matplotlib", "matplotlib.pyplot", "sklearn.datasets",
            "sklearn.model_selection", "sklearn.preprocessing", "tqdm", "ipykernel.kernelapp")
@@ -48,103 +51,6 @@ MOST_IPC_BYTES = TMP_MB << 20  # System V shared memory and message queues a ker
 KEYCTL_JOIN_SESSION_KEYRING, KEYCTL_CLEAR = 1, 7
 USER_KEYRINGS = (-4, -5)       # the user's keyring and its default session keyring, shared by its processes
 SANDBOX_UID = SANDBOX_GID = 1000   # the kernel's user in its own user namespace: no privileges
-# What a kernel reads of the system: shared libraries, programs (a `!ls` in a cell), fonts, time zones,
-# and the few /etc files the dynamic loader and Python read. Top-level folders that are links
-# (Debian's merged /usr: /lib -> usr/lib) are made the same links.
-SYSTEM_PATHS = ("/usr/lib", "/usr/lib64", "/usr/lib32", "/usr/libx32", "/usr/bin", "/usr/share/fonts",
-                "/usr/share/zoneinfo", "/etc/ld.so.cache", "/etc/ld.so.conf", "/etc/ld.so.conf.d",
-                "/etc/localtime", "/etc/timezone", "/etc/mime.types", "/etc/fonts")
-TOP_LEVEL = ("/bin", "/sbin", "/lib", "/lib64", "/lib32", "/libx32")
-
-
-class SandboxError(RuntimeError):
-    """The allow-list cannot be built: a path the kernel needs would show what it must not see."""
-
-
-def interpreter():
-    """This Python as the sandbox can run it: its folder's real path (a venv reached through a link is
-    mounted at its real place), its own name (so that a venv stays a venv)."""
-    return os.path.join(os.path.realpath(os.path.dirname(sys.executable)), os.path.basename(sys.executable))
-
-
-def clean_environment():
-    """The only variables a sandboxed process (bubblewrap's own pid 1 included) starts with."""
-    return {"PATH": f"{os.path.dirname(interpreter())}:/usr/bin:/bin", "HOME": "/tmp", "LANG": "C.UTF-8",
-            "USER": "student", "LOGNAME": "student", "MPLCONFIGDIR": "/tmp"}
-
-
-def environment_paths():
-    """The Python installation a kernel needs, read-only: this interpreter's prefixes (a venv and the
-    Python it was made from, which may sit in a home folder, as pyenv's does) and the sys.path entries
-    that are part of an installation (site-packages, zips); never the current folder or a project's
-    own folder put on sys.path."""
-    prefixes = {os.path.realpath(p) for p in (sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix)}
-    found = set(prefixes)
-    for entry in sys.path:
-        real = os.path.realpath(entry) if entry else ""
-        if not real or not os.path.exists(real):
-            continue
-        inside = any(real == p or real.startswith(p.rstrip("/") + "/") for p in prefixes)
-        if inside or os.path.basename(real) in ("site-packages", "dist-packages") or os.path.isfile(real):
-            found.add(real)
-    return sorted(p for p in found if not any(p.startswith(o.rstrip("/") + "/") for o in found if o != p))
-
-
-def sandboxed(command, readable, here, never=(), info_fd=None):
-    """``command`` wrapped in bubblewrap, seeing only what a kernel needs (an allow-list): the Python
-    installation (``environment_paths``) and ``SYSTEM_PATHS``, read-only; the folder ``here`` (its
-    working folder) and the ``readable`` paths read-only. It can write only into memory of its own, each
-    folder capped: /tmp as HOME (TMP_MB), /dev/shm (SHM_MB) and SOCKETS_DIR (SOCKETS_BYTES); / and /dev
-    are read-only. Nothing else exists for it: no home folders, no other course or project folders, no
-    /srv, /mnt, /media, /var, /opt beyond the environment. bubblewrap writes the sandbox's pid (as the
-    host sees it) as JSON to ``info_fd`` (``{"child-pid": N, ...}``): SOCKETS_DIR is
-    ``/proc/N/root/run/kernel`` for the grader.
-
-    It runs as an unprivileged user (SANDBOX_UID) in its own user, process, IPC, network (none) and
-    other namespaces, as their pid 1, with no capabilities, from a clean environment
-    (``clean_environment``: nothing of the grader's, no password or token). Start it with
-    ``env=clean_environment()`` too: bubblewrap itself then holds nothing of the grader's either.
-
-    Raises SandboxError when a path to mount would show one of the ``never`` folders (the course
-    directory, the kit, the original submissions): say where the Python installation is instead.
-    """
-    environment = environment_paths()
-    for path in environment:
-        for folder in never:
-            folder = os.path.realpath(folder)
-            if folder == path or folder.startswith(path.rstrip("/") + "/"):
-                raise SandboxError(f"the Python installation at {path} holds {folder}, which student code must "
-                                   "not see: grade with a Python (venv) installed outside it")
-    # --as-pid-1: the command itself is the namespace's pid 1 (the fork server, not dumpable), not a
-    # bubblewrap init that a kernel of the same user could read (/proc/1/environ, fds) or ptrace
-    # --disable-userns: no user namespace of its own inside (with one, a kernel could mount a memory
-    # file system without a cap)
-    wrap = ["bwrap", "--unshare-all", "--unshare-user", "--disable-userns", "--uid", str(SANDBOX_UID),
-            "--gid", str(SANDBOX_GID), "--as-pid-1", "--die-with-parent", "--new-session", "--cap-drop", "ALL",
-            "--clearenv"]
-    for name, value in clean_environment().items():
-        wrap += ["--setenv", name, value]
-    if info_fd is not None:
-        wrap += ["--info-fd", str(info_fd)]
-    wrap += ["--dev", "/dev", "--proc", "/proc", "--size", str(SHM_MB << 20), "--tmpfs", "/dev/shm",
-             "--size", str(TMP_MB << 20), "--tmpfs", "/tmp", "--size", str(SOCKETS_BYTES), "--tmpfs", SOCKETS_DIR,
-             "--mqueue", "/dev/mqueue"]  # POSIX message queues: listed there, so that they can be removed
-    for top in TOP_LEVEL:
-        if os.path.islink(top):
-            wrap += ["--symlink", os.readlink(top), top]
-        elif os.path.isdir(top):
-            wrap += ["--ro-bind", top, top]
-    for path in [*SYSTEM_PATHS, *environment]:
-        if os.path.exists(path):
-            wrap += ["--ro-bind", path, path]
-    wrap += ["--ro-bind", here, here]
-    for path in readable:
-        wrap += ["--ro-bind", path, path]
-    # bubblewrap's root and /dev are memory without a cap, and would outlive a kernel: read-only
-    wrap += ["--remount-ro", "/dev", "--remount-ro", "/"]
-    return wrap + ["--chdir", here, "--"] + command
-
-
 def _prctl(option, value):
     try:
         ctypes.CDLL(None, use_errno=True).prctl(option, value, 0, 0, 0)
@@ -202,7 +108,7 @@ def _cut_long(value):
 def _cap_messages():
     """In the kernel, before it starts: no string of a message it sends is over MESSAGE_STRING_BYTES (a
     single giant print or image would cost the grader several times its size to decode). A backstop
-    for careless code (the grader's own budget, autograder.bounded_execute, bounds what is kept)."""
+    for careless code (the grader's own budget, autograder.engine.bounded_execute, bounds what is kept)."""
     from jupyter_client.session import Session
     send = Session.send
 
@@ -257,7 +163,7 @@ class Server:
             self.why = "files"
         elif self.args.sandboxed and sum(size for _, _, size in _ipc_objects()) > MOST_IPC_BYTES:
             self.why = "ipc"
-        elif self.args.sandboxed and sum(name.isdigit() for name in os.listdir("/proc")) > MOST_PROCESSES:
+        elif self.args.sandboxed and len(psutil.pids()) > MOST_PROCESSES:
             self.why = "processes"
         else:
             return
@@ -265,21 +171,8 @@ class Server:
         self.poll()
 
     def _descendants(self):
-        children, me = {}, os.getpid()
-        for name in os.listdir("/proc"):
-            if name.isdigit():
-                try:
-                    with open(f"/proc/{name}/stat") as f:
-                        parent = int(f.read().rsplit(")", 1)[1].split()[1])
-                except (OSError, IndexError, ValueError):
-                    continue
-                children.setdefault(parent, []).append(int(name))
-        found, todo = [], [me]
-        while todo:
-            for child in children.get(todo.pop(), []):
-                found.append(child)
-                todo.append(child)
-        return found
+        """Every process this server started, however deep (it is their subreaper: none escapes)."""
+        return [process.pid for process in psutil.Process().children(recursive=True)]
 
     def _kill_descendants(self):
         for _ in range(100):

@@ -6,13 +6,13 @@ answer cells filled in from the solution notebook, optionally edited by (old, ne
 import copy
 from typing import NamedTuple
 
-from . import notebooks
+from .. import notebooks
 
 
 def answer_source(solution_source):
     """A solution cell's source as a student would write it (no solution delimiters)."""
-    return "\n".join(line for line in solution_source.splitlines()
-                     if line.strip() not in ("### BEGIN SOLUTION", "### END SOLUTION"))
+    begin, end = notebooks.delimiters()[notebooks.SOLUTION]
+    return "\n".join(line for line in solution_source.splitlines() if begin not in line and end not in line)
 
 
 def answered(release_nb, solution_nb, edits=None, sources=None):

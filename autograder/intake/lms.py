@@ -25,14 +25,15 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path, PurePosixPath
 
-from . import intake, status
-from .intake import STRAY, Submission
+from .. import status
+from . import submissions
+from .submissions import STRAY, Submission
 
 # an nbgrader course's folders, and this kit's: instructor copies when an assignment folder follows them
 COURSE_FOLDERS = {"source", "release", "autograded", "feedback", "solutions", "notebooks"}
 COURSE_FILES = {"gradebook.db", "nbgrader_config.py", "journal.json"}
 NBGRADER_FOLDERS = {"submitted", "downloaded", "archive", "extracted"}  # nbgrader's steps: never a student
-MAX_ENTRY_BYTES = intake.MAX_NOTEBOOK_BYTES
+MAX_ENTRY_BYTES = submissions.MAX_NOTEBOOK_BYTES
 MAX_TOTAL_BYTES = 4 << 30  # unpacked in all: past it, files are reported, not unpacked (a zip bomb)
 MAX_NESTING = 2            # zips inside zips inside the download
 ATTEMPTS = ("Blackboard", "Brightspace", "nbgrader exchange")  # systems whose names carry attempts: the latest graded
@@ -123,7 +124,7 @@ def nbgrader_exchange(parts, context):
     """nbgrader's exchange inbound folders: ``<student>+<assignment>+<timestamp>[+random]/``."""
     for i, part in enumerate(parts[:-1]):
         found = NBGRADER_INBOUND.fullmatch(part)
-        if found and intake.key(found.group("assignment")) in context["assignments"]:
+        if found and submissions.key(found.group("assignment")) in context["assignments"]:
             inner = "/".join(parts[i + 1:])
             return Found(found.group("id"), None if inner == "timestamp.txt" else inner, "nbgrader exchange",
                          attempt=found.group("time"))
@@ -133,7 +134,7 @@ def nbgrader_exchange(parts, context):
 def nbgrader_submitted(parts, context):
     """nbgrader's ``[anything/]<student_id>/<assignment>/...`` (``collect``'s layout)."""
     for i, part in enumerate(parts[1:-1], start=1):
-        if intake.key(part) in context["assignments"] and parts[i - 1] not in COURSE_FOLDERS | NBGRADER_FOLDERS:
+        if submissions.key(part) in context["assignments"] and parts[i - 1] not in COURSE_FOLDERS | NBGRADER_FOLDERS:
             inner = "/".join(parts[i:])
             if parts[-1] == "timestamp.txt" and len(parts) == i + 2:
                 return Found(parts[i - 1], None, "nbgrader")
@@ -144,8 +145,8 @@ def nbgrader_submitted(parts, context):
 def assignment_first(parts, context):
     """``<assignment>/<student_id>/...``: work sorted by assignment first (the student's folder holds a
     notebook somewhere, so a ``labkit/`` beside one student's notebook is no student)."""
-    if (len(parts) >= 3 and intake.key(parts[0]) in context["assignments"]
-            and intake.key(parts[1]) not in context["assignments"] and parts[1] not in COURSE_FOLDERS | NBGRADER_FOLDERS
+    if (len(parts) >= 3 and submissions.key(parts[0]) in context["assignments"]
+            and submissions.key(parts[1]) not in context["assignments"] and parts[1] not in COURSE_FOLDERS | NBGRADER_FOLDERS
             and (context.get("notebook_dirs") is None or parts[:2] in context["notebook_dirs"])):
         return Found(parts[1], "/".join(parts[2:]), "a folder per assignment")
     return None
@@ -221,11 +222,11 @@ def student_number(parts, context):
     """A top-level notebook named with a student number and the notebook (``s2024001_lab3_optimizers``,
     ``김민지_2023123456_lab3_optimizers``): only a token with three or more digits is taken for an id,
     never a word (``final_lab3_optimizers.ipynb`` names no student)."""
-    if len(parts) > 1 + context["depth"] or not intake.is_notebook_name(parts[-1]):
+    if len(parts) > 1 + context["depth"] or not submissions.is_notebook_name(parts[-1]):
         return None
     stem = re.sub(r"\.ipynb(\.(txt|json))?$", "", parts[-1], flags=re.IGNORECASE)
     for notebook in context["notebooks"]:
-        pattern = r"[\W_]*".join(re.escape(c) for c in intake.key(notebook))
+        pattern = r"[\W_]*".join(re.escape(c) for c in submissions.key(notebook))
         rest = re.sub(pattern, " ", stem, count=1, flags=re.IGNORECASE) if re.search(pattern, stem, re.IGNORECASE) else None
         if rest is None:
             continue
@@ -296,7 +297,7 @@ def _folder_items(root, links, exclude, empty_folders):
     the links and the empty folders found go to ``links`` and ``empty_folders``."""
     exclude = {os.path.realpath(p) for p in exclude}
     for directory, subfolders, names in os.walk(root):
-        subfolders[:] = [d for d in subfolders if (not intake.skipped(d) or d == intake.CHECKPOINTS)
+        subfolders[:] = [d for d in subfolders if (not submissions.skipped(d) or d == submissions.CHECKPOINTS)
                          and os.path.realpath(os.path.join(directory, d)) not in exclude]
         names[:] = [n for n in names if os.path.realpath(os.path.join(directory, n)) not in exclude]
         if not names and not subfolders and os.path.realpath(directory) != os.path.realpath(root):
@@ -317,7 +318,7 @@ def _folder_items(root, links, exclude, empty_folders):
 def _skipped(path):
     """The junk operating systems add (__MACOSX/, .DS_Store, ._files, .git/). Jupyter's checkpoints go
     along: intake grades one only when it is the sole copy of a student's work."""
-    return any(intake.skipped(p) for p in PurePosixPath(path).parts if p not in ("..", intake.CHECKPOINTS))
+    return any(submissions.skipped(p) for p in PurePosixPath(path).parts if p not in ("..", submissions.CHECKPOINTS))
 
 
 def _classroom_slug(paths, assignments):
@@ -331,7 +332,7 @@ def _classroom_slug(paths, assignments):
         return None
     common = os.path.commonprefix(folders)
     starts = [common[:i] for i, c in enumerate(common) if c == "-"]
-    fitting = [s for s in starts if intake.key(s) and any(intake.key(s) in a for a in assignments)]
+    fitting = [s for s in starts if submissions.key(s) and any(submissions.key(s) in a for a in assignments)]
     return fitting[-1] if fitting else None
 
 
@@ -405,7 +406,7 @@ def unpack(source, target, assignments, notebooks, pattern=None, exclude=()):
             raise ValueError(f"{source.name} holds no files: nothing to grade (the wrong download?)")
         hidden = [i.path for i in items if _skipped(i.path)]
         items = [i for i in items if not _skipped(i.path)]
-        context = {"assignments": {intake.key(a) for a in assignments}, "notebooks": list(notebooks), "depth": 0}
+        context = {"assignments": {submissions.key(a) for a in assignments}, "notebooks": list(notebooks), "depth": 0}
         placed = _place(items, rules, context, result, archives, temporary, depth=0)
         if pattern and not any(f.system == "--pattern" for f, _ in placed):
             raise ValueError(f"--pattern '{pattern}' matches no path of {source.name}; its paths look like: "
@@ -417,7 +418,7 @@ def unpack(source, target, assignments, notebooks, pattern=None, exclude=()):
         for path in empty_folders:
             _report_aside(f"{path}/(empty)", "an empty folder", rules, context, target, result, shown=f"{path}/")
         for path in hidden:  # a hidden notebook is named; the student gets a row even if nothing else is there
-            if intake.is_notebook_name(PurePosixPath(path).name):
+            if submissions.is_notebook_name(PurePosixPath(path).name):
                 _report_aside(path, "a hidden file: not graded", rules, context, target, result)
     finally:
         for archive in archives:
@@ -435,7 +436,7 @@ def _place(items, rules, context, result, archives, temporary, depth):
     (noted). Otherwise a top-level folder is one student's."""
     paths = [i.path for i in items]
     context = dict(context, classroom_slug=_classroom_slug(paths, context["assignments"]), depth=0,
-                   notebook_dirs={PurePosixPath(p).parts[:2] for p in paths if intake.is_notebook_name(p)},
+                   notebook_dirs={PurePosixPath(p).parts[:2] for p in paths if submissions.is_notebook_name(p)},
                    **_blackboard_context(items))
     specific = [rule for rule in rules if rule is not student_folder]
     firsts = {PurePosixPath(p).parts[0] for p in paths}
@@ -451,14 +452,14 @@ def _place(items, rules, context, result, archives, temporary, depth):
     sections = set()
     for first in firsts:
         inside = [PurePosixPath(p).parts[1:] for p in paths if PurePosixPath(p).parts[0] == first]
-        with_notebooks = {rest[0] for rest in inside if len(rest) >= 2 and intake.is_notebook_name(rest[-1])}
+        with_notebooks = {rest[0] for rest in inside if len(rest) >= 2 and submissions.is_notebook_name(rest[-1])}
         if all(len(rest) >= 2 for rest in inside) and (first == wrapper or len(with_notebooks) >= 2):
             (groups if first == wrapper else sections).add(first)
     placed = []
     for item in items:
         parts = PurePosixPath(item.path).parts
         course_folder = next((p for i, p in enumerate(parts[:-2]) if p in COURSE_FOLDERS
-                              and intake.key(parts[i + 1]) in context["assignments"]), None)
+                              and submissions.key(parts[i + 1]) in context["assignments"]), None)
         if course_folder or (len(parts) <= 2 and parts[-1] in COURSE_FILES):
             result.unused.append(Submission("", "", "", status=STRAY, notes=[
                 f"{item.path}: part of an nbgrader course directory ({course_folder or parts[-1]}), not a student's: skipped"]))
@@ -533,7 +534,7 @@ def _report_aside(path, why, rules, context, target, result, shown=None):
 def whose(path, assignments, notebooks, pattern=None):
     """The ``Found`` for one path on its own (no wrapper or GitHub Classroom slug from other paths), or None."""
     rules = ([user_pattern(pattern)] if pattern else []) + [rule for rule, _ in FORMATS]
-    context = {"assignments": {intake.key(a) for a in assignments}, "notebooks": list(notebooks), "depth": 0,
+    context = {"assignments": {submissions.key(a) for a in assignments}, "notebooks": list(notebooks), "depth": 0,
                "classroom_slug": None}
     return _fit(PurePosixPath(path).parts, rules, context)
 
@@ -605,7 +606,7 @@ def _write(placed, target, result, source):
                 continue
             total += item.size
             if item.size > MAX_ENTRY_BYTES or total > MAX_TOTAL_BYTES:
-                result.unused.append(Submission(student_id, "", "", status=intake.INVALID, notes=[
+                result.unused.append(Submission(student_id, "", "", status=submissions.INVALID, notes=[
                     f"{item.path} (in {where}) is larger than {MAX_ENTRY_BYTES >> 20} MiB (or the download than "
                     f"{MAX_TOTAL_BYTES >> 30} GiB): not unpacked"]))
                 continue

@@ -12,11 +12,15 @@ from pathlib import Path
 
 import nbformat
 
-from . import fork_server, intake, lms, notebooks, paths, report, status
+from .. import notebooks, paths, status
+from ..intake import lms, submissions
+from ..intake.restore import reconcile
+from ..report import scores
+from ..sandbox import fork_server
 from .bounded_execute import LOST_KEY, TRUNCATED_KEY, human
 from .course import CourseDir, Limits, sandbox_problem
 from .journal import Journal, grader_fingerprint, submission_fingerprint
-from .restore import reconcile
+from .preprocessors import OVERWRITTEN_KEY
 
 
 def load_sources():
@@ -79,6 +83,15 @@ def ended_how(code):
         return f"killed by signal {-code}"
 
 
+def overwritten(autograded_path):
+    """What nbgrader's OverwriteCells put back in a graded notebook (``NoteOverwrites``), as
+    ["points of test_sgd", ...]; [] for an honest submission (restore puts the release's cells back first)."""
+    if not autograded_path.exists():
+        return []
+    changes = notebooks.read(autograded_path).metadata.get(OVERWRITTEN_KEY) or []
+    return [f"{c.get('attribute')} of {c.get('grade_id')}" for c in changes]
+
+
 def run_notes(autograded_path, limits):
     """Notes on what happened in a graded notebook: interrupted cells, memory errors, output cut."""
     if not autograded_path.exists():
@@ -114,7 +127,7 @@ def _intake(submissions_dir, course, sources, assignments, pattern, exclude=()):
     unpacked_dir.mkdir()
     unpacked = lms.unpack(source, unpacked_dir, list(sources), [n for a in sources for n in sources[a]], pattern,
                           exclude=[course.root, *exclude])
-    rows = intake.scan(unpacked_dir, sources, assignments)
+    rows = submissions.scan(unpacked_dir, sources, assignments)
     for row in rows:
         row.csv_id = unpacked.students.get(row.student_id, row.student_id)
         row.notes = unpacked.said.get(row.csv_id, []) + row.notes
@@ -141,7 +154,7 @@ def grade(submissions_dir, csv_path, course_dir=None, db_url=None, feedback_dir=
     try:
         rows = _intake(submissions_dir, course, sources, assignments, pattern, exclude=[csv_path, feedback_dir])
     except (NotADirectoryError, ValueError) as exc:
-        _write(course, [intake.Submission("", "", "", status=status.ERROR, notes=[str(exc)])], sources, csv_path)
+        _write(course, [submissions.Submission("", "", "", status=status.ERROR, notes=[str(exc)])], sources, csv_path)
         raise
     try:
         problem = limits.sandbox and sandbox_problem(tuple(str(p) for p in (course.root, paths.REPO, *hidden)))
@@ -152,7 +165,7 @@ def grade(submissions_dir, csv_path, course_dir=None, db_url=None, feedback_dir=
     except BaseException as exc:
         interrupted = isinstance(exc, KeyboardInterrupt)
         for row in rows:
-            if row.status == intake.READY and not row.done:
+            if row.status == submissions.READY and not row.done:
                 row.status = status.INTERRUPTED if interrupted else status.ERROR
                 row.notes = row.notes + ["not graded yet: run the same command again" if interrupted
                                          else f"not graded: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}"]
@@ -165,7 +178,7 @@ def _grade_ready(course, rows, sources, feedback_dir, regrade, workers, log, pro
     """Grade the rows ready for it (a kernel per student and assignment), or keep the journal's."""
     by_student = {}
     for row in rows:
-        if row.status == intake.READY:
+        if row.status == submissions.READY:
             by_student.setdefault((row.student_id, row.assignment), []).append(row)
     journal = Journal(course.root / "journal.json", grader_fingerprint(course.limits))
     total, to_grade = len(by_student), []
@@ -241,7 +254,7 @@ def _grade_in_parallel(course, to_grade, feedback_dir, pool, journal, log, tick)
 
 def grade_student(root, db_url, limits, hidden, student, assignment, group, feedback_dir):
     """Grade one student's notebooks of one assignment in the course directory ``root``; returns the
-    rows of ``group`` (intake.Submission) with their status and notes. ``hidden``: folders the
+    rows of ``group`` (submissions.Submission) with their status and notes. ``hidden``: folders the
     sandboxed kernel must not see, besides the course directory and the kit.
 
     Self-contained and picklable, so any process pool can run it: this module's ``--workers``, or a
@@ -255,8 +268,8 @@ def grade_student(root, db_url, limits, hidden, student, assignment, group, feed
 
 
 def _write(course, rows, sources, csv_path):
-    table = report.score_rows(course, rows, sources)
-    report.write_csv(table, csv_path, sources)
+    table = scores.score_rows(course, rows, sources)
+    scores.write_csv(table, csv_path, sources)
     return table
 
 
@@ -275,7 +288,7 @@ def _grade_one(course, student, assignment, group, feedback_dir):
         return
     for row in group:
         row.done = True
-    if all(row.status == intake.READY for row in group):
+    if all(row.status == submissions.READY for row in group):
         made = course.api.generate_feedback(assignment, student, force=True)
         if not made["success"]:  # the grades stand; the row says why there is no feedback file
             last = [line for line in (made.get("error") or made.get("log") or "").splitlines() if line.strip()]
@@ -310,8 +323,12 @@ def _autograde(course, student, assignment, group):
             row.notes.append(note)
         return
     for row in group:
-        row.notes += run_notes(course.path("autograded", student, assignment, f"{row.notebook}.ipynb"),
-                               course.limits)
+        autograded = course.path("autograded", student, assignment, f"{row.notebook}.ipynb")
+        row.notes += run_notes(autograded, course.limits)
+        put_back = overwritten(autograded)
+        if put_back:
+            row.tampered = True
+            row.notes.append("tampered: nbgrader put back " + ", ".join(put_back))
 
 
 def _copy_feedback(course, student, assignment, group, feedback_dir):

@@ -13,10 +13,11 @@ from pathlib import Path
 
 from sqlalchemy.engine import make_url  # nbgrader's own URL parser: every place a password can sit
 
-from . import closure, paths
-from .fork_server import SandboxError, clean_environment, interpreter, sandboxed
+from .. import paths
+from ..authoring import closure
+from ..sandbox.policy import SandboxError, clean_environment, interpreter, sandboxed
+from ..sandbox.warm_kernels import WarmKernelManager, server_for
 from .nbgrader_config import COURSE_ID, course_config
-from .warm_kernels import WarmKernelManager, server_for
 
 
 def _venv_bin_on_path():
@@ -121,6 +122,8 @@ class CourseDir:
         spec = json.dumps({"argv": argv, "display_name": "Python 3 (graded: forked, limited, sandboxed)",
                            "language": "python", "interrupt_mode": "message"},  # the kernel carries out interrupts
                           indent=1)
+        # written here, not with ipykernel.kernelspec.write_kernel_spec: that one writes kernel.json in place,
+        # and parallel workers read it while another writes it
         _write_atomically(spec_dir / "kernel.json", spec)
         paths_now = os.environ.get("JUPYTER_PATH", "")
         mine = str(self.root / "jupyter")

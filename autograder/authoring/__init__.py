@@ -1,0 +1,1 @@
+"""Authoring: releases from solutions/, their import closure, sample submissions and the demo."""

@@ -1,0 +1,1 @@
+"""Report: the scores out of the gradebook, the CSV, the score table and the feedback HTML."""

@@ -1,0 +1,1 @@
+"""Sandbox: warm kernels forked in bubblewrap, seeing only an allow-list, within fixed limits."""
