@@ -30,8 +30,8 @@ def test_a_check_registers_itself_and_a_kind_is_declared_once():
         assert kind == "toy_kind_for_this_test" and float(steps[0].arrays["y"]) == 2.0
     finally:
         del trace.REGISTRY["toy_kind_for_this_test"]
-    with pytest.raises(KeyError, match="no check 'nadam'"):
-        trace.hidden_test("nadam", print)
+    with pytest.raises(KeyError, match="no check 'no_such_check'"):
+        trace.hidden_test("no_such_check", print)
 
 
 def test_every_declared_check_is_used_by_a_hidden_test_of_a_lab():
@@ -59,6 +59,12 @@ def test_facts_travel_typed_and_anything_else_is_refused():
     kind, (back,) = trace.decode_trace(json.loads(json.dumps(trace.encode_trace("k", [step]))))
     assert back.facts == {"is a list": True, "count": 2, "name": "adam"} and type(back.facts["is a list"]) is bool
     assert trace.observe("s", lambda: {}, facts=lambda: {"x": 1.5}).error["type"] == "TypeError"
+    assert "longer than" in trace.observe("s", lambda: {}, facts=lambda: {"x": "y" * 201}).error["message"]
+    for huge in ("y" * 10_000_000, 10 ** 1000):  # a forged report cannot grow the feedback through a fact
+        forged = trace.encode_trace("k", [Step("s", facts={"x": True})])
+        forged["steps"][0]["facts"]["x"] = huge
+        with pytest.raises(ValueError, match="longer than"):
+            trace.decode_trace(forged)
     forged = trace.encode_trace("k", [Step("s", facts={"x": True})])
     forged["steps"][0]["facts"]["x"] = [1, 2]
     with pytest.raises(ValueError, match="malformed"):

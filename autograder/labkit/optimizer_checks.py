@@ -5,7 +5,7 @@ import numpy as np
 
 from .hyperparameters import GAMMA
 from .solvers import BY_NAME, SOLVERS, STATE_OF
-from .trace import Check, Step, Verdict, as_float_array, describe_error, error_text, observe, show
+from .trace import NOT_ATTEMPTED, Check, Step, Verdict, as_float_array, describe_error, error_text, observe, show
 
 OPT_STATE = ("W_dt", "B_dt", "W_mt", "B_mt", "W_vt", "B_vt")  # myOptParam's arrays; each solver's: solvers.STATE_OF
 
@@ -307,8 +307,7 @@ def check_nesterov(my_optimizer, myOptParam, myDenseLayer):
     error = got[0].error if got else None
     if error and ("NotImplementedError" in error["mro"] or (
             "ValueError" in error["mro"] and re.search(r"unknown|not supported|nesterov", error["message"], re.I))):
-        print("not attempted (extra credit): solver='nesterov' raised " + error_text(got[0].error))
-        return Verdict(False, "not attempted")
+        return show(Verdict(False, "solver='nesterov' raised " + error_text(got[0].error), note=NOT_ATTEMPTED))
     return OPTIMIZER.visible(expected_nesterov_from_rest(), got)
 
 

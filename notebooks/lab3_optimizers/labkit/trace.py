@@ -21,6 +21,17 @@ TRACE_MIME = "application/vnd.optkit.trace+json"
 
 
 FACT_TYPES = (bool, int, str, type(None))  # what a step's facts may hold (no float: floats are arrays)
+LONGEST_FACT = 200  # characters of a str fact, digits of an int fact: a fact is a word or a count
+
+
+def fact_problem(name, value):
+    """Why ``value`` cannot be the fact ``name`` (another type, too long), or None."""
+    if not isinstance(value, FACT_TYPES):
+        return f"{name} is a {type(value).__name__}, not a bool, int, str or None"
+    if isinstance(value, str) and len(value) > LONGEST_FACT or (
+            isinstance(value, int) and not isinstance(value, bool) and abs(value) >= 10 ** LONGEST_FACT):
+        return f"{name} is longer than {LONGEST_FACT} characters"
+    return None
 
 
 class Step:
@@ -89,17 +100,25 @@ class CheckFailed(AssertionError):
         return [f"\x1b[0;31mtest failed:\x1b[0m {lines[0]}"] + [f"  {line}" for line in lines[1:]]
 
 
-def show(verdict, detail=False):
-    """Say a visible check's verdict in the notebook; returns ``verdict``.
+NOT_ATTEMPTED = "not attempted"  # a Verdict's note: an extra credit never written (said, not failed)
 
-    A pass prints ``test passed.`` (followed by the verdict's message when ``detail``). A failure raises
+
+def show(verdict, detail=False):
+    """Say a visible check's verdict in the notebook, the one way every visible check does; returns
+    ``verdict``.
+
+    A pass prints ``test passed.``, followed by the verdict's message when ``detail`` or when it has a
+    note (a right answer worth a remark). An extra credit never written (note ``NOT_ATTEMPTED``) prints
+    ``not attempted (extra credit): ...`` and does not fail the cell. A failure raises
     ``CheckFailed`` with the message, so the cell fails, Run All stops there and nbgrader's Validate
     names the cell. While the notebook is autograded (``NBGRADER_EXECUTION=autograde``) it only
     prints the failure: the grader judges outside the kernel, and the hidden tests below a visible
     check in the same cell must still run.
     """
     if verdict.passed:
-        print("test passed. " + verdict.message if detail else "test passed.")
+        print("test passed. " + verdict.message if detail or verdict.note else "test passed.")
+    elif verdict.note == NOT_ATTEMPTED:
+        print(f"{NOT_ATTEMPTED} (extra credit): {verdict.problem}")
     elif os.environ.get("NBGRADER_EXECUTION") == "autograde":
         print("test failed: " + verdict.message)
     else:
@@ -132,8 +151,8 @@ def observe(label, read_arrays, meta=None, facts=None):
         arrays = {name: as_float_array(value, name) for name, value in raw.items()}
         seen = facts() if facts else {}
         for name, value in seen.items():
-            if not isinstance(value, FACT_TYPES):
-                raise TypeError(f"{name} is a {type(value).__name__}, not a bool, int, str or None")
+            if fact_problem(name, value):
+                raise TypeError(fact_problem(name, value))
     except Exception as exc:
         return Step(label, error=describe_error(exc), meta=meta)
     return Step(label, arrays=arrays, meta=meta, facts=seen)
@@ -177,8 +196,9 @@ def decode_trace(payload):
                 error = {"type": str(error["type"]), "mro": [str(m) for m in error["mro"]],
                          "message": str(error["message"])}
             facts = {str(name): value for name, value in (s.get("facts") or {}).items()}
-            if not all(isinstance(value, FACT_TYPES) for value in facts.values()):
-                raise TypeError("a fact is not a bool, int, str or None")
+            problems = [fact_problem(name, value) for name, value in facts.items() if fact_problem(name, value)]
+            if problems:
+                raise TypeError(problems[0])
             steps.append(Step(str(s["label"]), arrays, error, dict(s.get("meta") or {}), facts))
         return str(payload["kind"]), steps
     except Exception as exc:
