@@ -8,6 +8,8 @@ from .engine.course import Limits
 
 
 def main(argv=None):
+    """``python -m autograder`` with ``argv`` (default: the command line); the exit status: 0, 2 for a
+    bad input or a refused run (the message says why), 130 when interrupted (the CSV is written)."""
     parser = argparse.ArgumentParser(prog="python -m autograder", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
 

@@ -73,3 +73,18 @@ def test_the_layout_shows_the_architecture():
         for module in (package / phase).glob("*.py"):
             if module.name != "__init__.py":
                 assert f"`{module.stem}`" in how, (phase, module.stem)
+
+
+def test_public_functions_and_classes_have_docstrings():
+    """Every public module-level function and class of autograder/ says what it does (labkit/dnn.py is
+    Lab 2's given code, generated from its notebook, and excepted)."""
+    import ast
+    missing = []
+    for path in sorted((paths.REPO / "autograder").rglob("*.py")):
+        if path.name == "dnn.py":
+            continue
+        for node in ast.parse(path.read_text()).body:
+            if isinstance(node, (ast.FunctionDef, ast.ClassDef)) and not node.name.startswith("_") \
+                    and not ast.get_docstring(node):
+                missing.append(f"{path.relative_to(paths.REPO)}:{node.lineno} {node.name}")
+    assert not missing, missing

@@ -60,6 +60,7 @@ def sandbox_problem(never=()):
 
 
 def sandbox_available():
+    """True when kernels can run in bubblewrap here (``sandbox_problem`` says why not otherwise)."""
     return sandbox_problem() is None
 
 

@@ -109,6 +109,9 @@ def user_pattern(pattern):
 
 
 def moodle(parts, context):
+    """Moodle's download: a folder ``<name>[_<participant id>]_assignsubmission_<plugin>_`` holding the
+    files (``MOODLE_FOLDER``; ``parts``: a path's folders and file name). A ``Found`` (the student, the
+    file), or None when it is not Moodle's."""
     for i, part in enumerate(parts[:-1]):
         found = MOODLE_FOLDER.fullmatch(part)
         if found:
@@ -187,6 +190,9 @@ def _blackboard_context(items):
 
 
 def canvas(parts, context):
+    """Canvas's download: flat files ``<name>[_LATE]_<user id>_<attachment id>_<file>`` (``CANVAS``;
+    ``parts``: a path's folders and file name; ``context["depth"]``: the folders above the files). A
+    ``Found``, or None when it is not Canvas's."""
     found = CANVAS.fullmatch(parts[-1])
     if not found or len(parts) > 1 + context["depth"]:
         return None
@@ -197,6 +203,9 @@ def canvas(parts, context):
 
 
 def brightspace(parts, context):
+    """Brightspace (D2L)'s download: a folder ``<n>-<n> - <name> - <date and time>`` holding the files
+    (``D2L_FOLDER``; ``parts``: a path's folders and file name). A ``Found``, or None when it is not
+    Brightspace's."""
     for i, part in enumerate(parts[:-1]):
         found = D2L_FOLDER.fullmatch(part)
         if found:

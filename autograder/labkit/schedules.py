@@ -7,6 +7,7 @@ import numpy as np
 
 
 def constant(lr0):
+    """The learning rate ``lr0`` at every epoch (``epoch`` -> lr)."""
     return lambda epoch: lr0
 
 

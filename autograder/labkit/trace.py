@@ -337,6 +337,7 @@ class concealed:
 
 
 def error_text(error):
+    """A recorded error ({"type", "message"}) as one line: "Type: message", or "Type" alone."""
     return f"{error['type']}: {error['message']}" if error["message"] else error["type"]
 
 

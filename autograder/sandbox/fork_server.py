@@ -126,6 +126,8 @@ def _cap_messages():
 
 
 class Server:
+    """The fork server's state: the current kernel (pid, exit code, deadline, why it was ended) and the
+    requests of the module docstring (``fork``, ``poll``, ``signal``, ``reset``) as methods."""
     def __init__(self, args):
         self.args, self.pid, self.exit, self.deadline, self.why = args, None, None, None, None
 
@@ -312,6 +314,7 @@ def _files_used(folder):
 
 
 def main(argv=None):
+    """Serve JSON-line requests on stdin until it closes (the arguments: the module docstring's)."""
     parser = argparse.ArgumentParser()
     parser.add_argument("--memory-mb", type=int, required=True)
     parser.add_argument("--seconds", type=float, required=True)

@@ -9,6 +9,9 @@ import numpy as np
 
 @dataclass(frozen=True)
 class CourseDigits:
+    """The course's digits (seed 004): ``load_digits``, ``train_test_split(test_size=0.2,
+    random_state=101)``, ``StandardScaler`` fitted on the training rows; the training labels one-hot and
+    as integers, the test labels as integers, and the raw pixels (0..16) for pictures."""
     X_train: np.ndarray      # (n_train, 64), standardised
     X_test: np.ndarray       # (360, 64), with the training rows' scaler
     y_train: np.ndarray      # (n_train, 10), one-hot
