@@ -224,8 +224,10 @@ def graded_course(tmp_path_factory):
     submissions, course = root / "submissions", root / "course"
     release = notebooks.read(paths.NOTEBOOKS / LAB / f"{LAB}.ipynb")
     source = notebooks.read(paths.SOLUTIONS / LAB / f"{LAB}.ipynb")
-    for student, nb in (("ada", samples.answered(release, source)),
-                        ("ben", samples.with_mistake(release, source, LAB, "momentum_velocity_not_stored"))):
+    ben = samples.with_mistake(release, source, LAB, "momentum_velocity_not_stored")
+    ben.cells.insert(1, nbformat.v4.new_markdown_cell(  # a script of the student's own: it must not run
+        '<script>document.title = "pwned"; window.pwned = 1</script><img src="x" onerror="window.pwned = 2">'))
+    for student, nb in (("ada", samples.answered(release, source)), ("ben", ben)):
         (submissions / student / LAB).mkdir(parents=True)
         nbformat.write(nb, str(submissions / student / LAB / f"{LAB}.ipynb"))
     csv = root / "grades.csv"
@@ -269,4 +271,6 @@ def test_instructor_formgrader_lists_the_grades_and_feedback_reads_offline(grade
         assert page.evaluate("""() => [...document.querySelectorAll('div.output_area pre')]
                                 .every(pre => pre.scrollWidth <= pre.clientWidth + 1)"""), "a line is cut off"
         assert "Extra credit: 1.0 of 1.0" in page.inner_text("body")
-        assert not [e for e in page.errors if not BENIGN.search(e)], page.errors
+        assert page.evaluate("() => window.pwned === undefined") and page.title() != "pwned"  # the policy held
+        refused = [e for e in page.errors if "Content Security Policy" in e]  # the student's script, not run
+        assert refused and not [e for e in page.errors if not BENIGN.search(e) and e not in refused], page.errors

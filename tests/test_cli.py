@@ -78,3 +78,24 @@ def test_no_sandbox_where_the_python_installation_would_show_the_course():
     from autograder.engine.course import sandbox_problem
     problem = sandbox_problem((f"{sys.prefix}/course",))
     assert problem and "must not see" in problem and sys.prefix in problem, problem
+
+
+def test_student_text_cannot_pass_for_another_row_of_the_table_or_the_csv(tmp_path):
+    """File names and exception messages are the student's: a newline, a terminal escape or a bidi
+    override in them is shown as a space, and a huge one is cut, in the score table and in the CSV."""
+    import csv
+
+    from autograder.report.scores import LONGEST_CELL, format_table, write_csv
+    fake = "\n\x1b[2K\x1b[1Aalice  lab3_optimizers  15 / 14  graded\u202e"
+    record = {"passed": False, "tests": [{"outcome": "failed", "summary": "raised ValueError: " + fake, "hint": fake}]}
+    entry = dict(student_id="mallory" + fake, assignment="lab3_optimizers", notebook="lab3_optimizers", score=0.0,
+                 max_score=14.0, status="graded", message="copied with the notebook: x" + fake + "y" * 10 ** 6,
+                 failed={"test_sgd": "..."}, verdicts={"test_sgd": record})
+    lines = format_table([entry]).splitlines()
+    assert len(lines) == 5 and not any("\x1b" in line or "\u202e" in line for line in lines), lines
+    assert sum(line.startswith("alice") for line in lines) == 0
+    write_csv([entry], tmp_path / "g.csv", {})
+    with open(tmp_path / "g.csv", newline="", encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    assert len(rows) == 1 and "\n" not in rows[0]["student_id"] and "\x1b" not in rows[0]["message"]
+    assert len(rows[0]["message"]) < LONGEST_CELL + 50 and rows[0]["message"].endswith("more characters)")

@@ -54,6 +54,9 @@ def test_feedback_reads_offline_and_in_full(graded):
         assert "<math" in html and "$10^{-6}$" not in html
         assert "white-space: pre-wrap" in html
         assert "/ 0.0)" not in html
+        head = html[:html.index("</head>")]  # a policy that lets no script run, before anything else in the head
+        assert re.search(r'<meta charset="utf-8" />\s*<meta http-equiv="Content-Security-Policy" '
+                         r"content=\"default-src 'none'", head), head[:400]
     assert "Extra credit: 1.0 of 1.0" in right and "Extra credit: 0.0 of 1.0" in blank
     most, full = catalogue.points(ASSIGNMENT)
     assert f"(Score: {full:.1f} / {most:.1f})" in right
@@ -83,6 +86,7 @@ def test_what_nbgrader_puts_back_is_kept_and_marks_tampering(graded):
     assert overwritten(course.path("autograded", "right", ASSIGNMENT, name)) == []
     nb = notebooks.read(course.path("submitted", "right", ASSIGNMENT, name))
     notebooks.nbgrader_meta(notebooks.test_cells(nb)["test_sgd"])["points"] = 100
+    nb.metadata["optkit_overwritten"] = "abc"  # a submission's own copy of the key: dropped, never read
     folder = course.path("submitted", "zz_restore_bypassed", ASSIGNMENT)
     folder.mkdir(parents=True)
     nbformat.write(nb, str(folder / name))

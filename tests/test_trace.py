@@ -111,3 +111,48 @@ def test_the_tolerance_is_relative_to_the_arrays_largest_entry(got, close):
     assert trace.mismatch(expected, np.array([10.0, 1e-12 + 5e-6, -3.0])) is None
     assert trace.mismatch(np.array([np.nan, np.inf, -np.inf]), np.array([np.nan, np.inf, -np.inf])) is None
     assert trace.worst_index(np.array([np.inf, 1.0]), np.array([-np.inf, 1.0])) == (0,)
+
+
+# ------------------------------------------------------------ forged reports (a hostile kernel writes them)
+def _minibatch_reports(tamper):
+    from autograder.labkit import minibatch_checks
+    case = dict(n=100, n_features=3, y_columns=4, batch_size=20, seed=3)
+    expected = minibatch_checks.trace_minibatches(lambda X, y, b: [(X[i:i + b], y[i:i + b]) for i in range(0, len(X), b)],
+                                                  **case)
+    got = [Step(s.label, dict(s.arrays), s.error, dict(s.meta), dict(s.facts)) for s in expected]
+    tamper(got)
+    return expected, got
+
+
+def test_a_count_stated_in_a_report_is_never_trusted():
+    """A forged meta["n_batches"] of a trillion: judged on the batches the report holds, at once."""
+    import time
+    expected, got = _minibatch_reports(lambda got: got[1].meta.update(n_batches=10 ** 12))
+    start = time.perf_counter()
+    checks.judge("minibatches", expected, got)
+    assert time.perf_counter() - start < 5
+
+
+def test_a_report_that_makes_a_judge_raise_is_forged_not_a_dead_kernel():
+    from autograder.engine.preprocessors import decide
+    expected, got = _minibatch_reports(lambda got: got[1].meta.update(role=["first"]))  # unhashable: the judge raises
+    cell = {"cell_type": "code", "outputs": [{"output_type": "display_data",
+                                              "data": {trace.TRACE_MIME: trace.encode_trace("minibatches", got)}}]}
+    record = decide([trace.encode_trace("minibatches", expected)], cell)
+    assert not record["passed"] and record["forged"] and "unreadable (TypeError" in record["message"]
+
+
+def test_a_shape_that_does_not_hold_its_numbers_is_malformed():
+    forged = trace.encode_trace("k", [Step("s", {"a": np.arange(12.0)})])
+    for shape in ([-1], [5], [3, 5]):
+        forged["steps"][0]["arrays"]["a"]["shape"] = shape
+        with pytest.raises(ValueError, match="does not hold"):
+            trace.decode_trace(forged)
+
+
+def test_a_hidden_tests_word_stays_hidden_but_a_yes_or_no_is_said():
+    expected = [Step("s", facts={"kind": "secret-word", "integer": True})]
+    got = [Step("s", facts={"kind": "guess", "integer": False})]
+    with trace.concealed():
+        message = judge_values(expected, got).message
+    assert "secret-word" not in message and "not the expected value" in message and "expected True" in message

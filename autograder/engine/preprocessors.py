@@ -83,8 +83,13 @@ def decide(expected_reports, cell):
             return {"passed": False, "forged": False, "message": "\n".join(messages), "tests": tests}
         kind, expected = checks.decode_trace(expected_payload)
         _, got = checks.decode_trace(got_reports[number - 1])
-        with checks.concealed():  # the feedback says where and how far off, not the hidden expected value
-            verdict = checks.judge(kind, expected, got)
+        try:
+            with checks.concealed():  # the feedback says where and how far off, not the hidden expected value
+                verdict = checks.judge(kind, expected, got)
+        except Exception as exc:  # noqa: BLE001 - the probes' own reports never make a judge raise
+            why = f"Test {number}: the reported result is unreadable ({type(exc).__name__}: {str(exc)[:200]}). No points."
+            return {"passed": False, "forged": True, "message": why,
+                    "tests": tests + [{"number": number, "of": total, "outcome": FORGED, "summary": why, "hint": None}]}
         passed = passed and verdict.passed
         outcome = PASSED if verdict.passed else FAILED
         messages.append(f"Test {number} of {total} {'passed' if verdict.passed else 'FAILED'}: {verdict.message}")
@@ -172,6 +177,7 @@ class NoteOverwrites(OverwriteCells):
 
     def preprocess(self, nb, resources):
         self.changes = []
+        nb.metadata.pop(OVERWRITTEN_KEY, None)  # the submission's own copy of the key is never read
         nb, resources = super().preprocess(nb, resources)
         if self.changes:
             nb.metadata[OVERWRITTEN_KEY] = self.changes

@@ -11,7 +11,8 @@ A check (``trace.Check``) is declared once, in its topic module, and registers i
 The visible checks in your notebook (``check_*``) run both halves against the handout's printed
 values. When your notebook is graded, the hidden tests only run the probe in your kernel and
 *report* the trace; the grader runs the same probe with the reference solution in its own process
-and judges there. Nothing printed, patched or caught in the notebook can change a verdict.
+and judges there. Nothing printed or caught in the notebook can change a verdict (README, How it
+works, says the one known limit: a student who rewrites this kit's reporting in their own kernel).
 
 Modules: ``trace`` (the shared machinery and the tolerance), ``minibatch_checks`` and
 ``optimizer_checks`` (the optimizers lab), ``network_checks`` (the forward/backward lab),

@@ -1,5 +1,6 @@
 """Scores out of the gradebook, the CSV, and the score table printed by the demo."""
 import csv
+import unicodedata
 
 from nbgrader.api import Gradebook, MissingEntry
 
@@ -8,6 +9,19 @@ from ..engine.preprocessors import VERDICT_KEY
 from ..intake import submissions
 
 FIXED_COLUMNS = ["student_id", "assignment", "notebook", "score", "max_score", "status", "message"]
+LONGEST_CELL = 4000  # characters of a CSV cell (spreadsheets hold 32,767; Python's csv reads 131,072)
+BIDI_CONTROLS = set("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
+def shown_safe(text, limit=LONGEST_CELL, counted=True):
+    """``text`` as one line that cannot pass for another row: control characters (a newline, a
+    terminal's escape sequences) and bidirectional overrides become spaces, and it is cut to ``limit``
+    characters (saying how many more there were, when ``counted``). Student-chosen text (file and folder
+    names, messages of their exceptions) reaches the table and the CSV only this way."""
+    text = "".join(" " if unicodedata.category(c) == "Cc" or c in BIDI_CONTROLS else c for c in str(text))
+    if len(text) <= limit:
+        return text
+    return f"{text[:limit]}… ({len(text) - limit:,} more characters)" if counted else text[:limit]
 
 
 def test_points(source_nb):
@@ -89,11 +103,13 @@ def write_csv(table, csv_path, sources):
         writer = csv.DictWriter(handle, FIXED_COLUMNS + tests, extrasaction="ignore")
         writer.writeheader()
         for entry in sorted(table, key=lambda e: (e["student_id"], e["assignment"], e["notebook"])):
-            writer.writerow({k: (f"{v:g}" if isinstance(v, float) else v) for k, v in entry.items()})
+            writer.writerow({k: (f"{v:g}" if isinstance(v, float) else shown_safe(v) if isinstance(v, str) else v)
+                             for k, v in entry.items()})
 
 
 def format_table(table):
     """A plain-text score table, with where each submission lost points."""
+    table = [dict(e, student_id=shown_safe(e["student_id"], 80), message=shown_safe(e["message"], 1000)) for e in table]
     width = max([len("student")] + [len(e["student_id"]) for e in table])
     # (a score above its maximum holds extra credit: tests worth points on top of the total)
     scores = [(f"{e['score']:g} / {e['max_score']:g}" if e["max_score"] != "" else "-")
@@ -107,8 +123,9 @@ def format_table(table):
             lines.append(f"{'':<4}{entry['message']}")
         for grade_id, record in entry["verdicts"].items():
             lost = next((t for t in record["tests"] if t["outcome"] != "passed"), record["tests"][0])
-            lines.append(f"{'':<4}lost {grade_id}: {lost['summary'][:160]}")
+            summary = shown_safe(lost["summary"], 160, counted=False)
+            lines.append(f"{'':<4}lost {shown_safe(grade_id, 80)}: {summary}")
             hint = next((t["hint"] for t in record["tests"] if t.get("hint")), None)
             if hint:
-                lines.append(f"{'':<8}{('Hint: ' + hint)[:150]}")
+                lines.append(f"{'':<8}{shown_safe('Hint: ' + hint, 150, counted=False)}")
     return "\n".join(lines)

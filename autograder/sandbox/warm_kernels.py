@@ -51,6 +51,21 @@ class ServerGone(RuntimeError):
     """The fork server died or stopped answering (its current kernel is lost with it)."""
 
 
+def _read_until(fd, enough, seconds, silent, closed, text=b""):
+    """Bytes read from ``fd`` onto ``text`` until ``enough(text)``; ServerGone saying ``silent`` after
+    ``seconds`` without it, or ``closed`` (with what was read) when the other end closes."""
+    deadline = time.monotonic() + seconds
+    while not enough(text):
+        left = deadline - time.monotonic()
+        if left <= 0 or not select.select([fd], [], [], left)[0]:
+            raise ServerGone(silent)
+        chunk = os.read(fd, 1 << 16)
+        if not chunk:
+            raise ServerGone(f"{closed}: {text.decode(errors='replace')[-500:]}" if text.strip() else closed)
+        text += chunk
+    return text
+
+
 class ForkServer:
     """The grader's end of one ``fork_server.py`` process; ``spec``: root (the course directory),
     hidden (more folders the kernel must never see), sandbox, memory_mb, seconds."""
@@ -91,24 +106,15 @@ class ForkServer:
 
     def _read_info(self, fd):
         """The sandbox's pid from bubblewrap's JSON on ``fd``: its sockets' folder, as this process sees it."""
-        text, deadline = b"", time.monotonic() + START_SECONDS
         try:
-            while True:
-                left = deadline - time.monotonic()
-                if left <= 0 or not select.select([fd], [], [], left)[0]:
-                    raise ServerGone("bubblewrap did not say the sandbox's pid")
-                chunk = os.read(fd, 1 << 12)
-                if not chunk:
-                    raise ServerGone(f"bubblewrap did not start: {text.decode(errors='replace')}")
-                text += chunk
-                try:
-                    pid = json.loads(text)["child-pid"]
-                except ValueError:
-                    continue
-                self.sockets = Path(f"/proc/{pid}/root{SOCKETS_DIR}")
-                return
+            text = _read_until(fd, lambda text: b"}" in text, START_SECONDS, "bubblewrap did not say the sandbox's pid",
+                               "bubblewrap did not start")
+            pid = json.loads(text[:text.rindex(b"}") + 1])["child-pid"]
+        except (ValueError, KeyError) as exc:
+            raise ServerGone(f"bubblewrap said something else than the sandbox's pid: {exc}") from None
         finally:
             os.close(fd)
+        self.sockets = Path(f"/proc/{pid}/root{SOCKETS_DIR}")
 
     def _wait_until_ready(self, info=None):
         try:
@@ -122,31 +128,25 @@ class ForkServer:
         self._ready.set()
 
     def _read_line(self, seconds):
-        deadline = time.monotonic() + seconds
-        fd = self.process.stdout.fileno()
-        while b"\n" not in self._buffer:
-            left = deadline - time.monotonic()
-            if left <= 0 or not select.select([fd], [], [], left)[0]:
-                raise ServerGone("the fork server does not answer")
-            chunk = os.read(fd, 1 << 16)
-            if not chunk:
-                raise ServerGone("the fork server has exited")
-            self._buffer += chunk
+        self._buffer = _read_until(self.process.stdout.fileno(), lambda text: b"\n" in text, seconds,
+                                   "the fork server does not answer", "the fork server has exited", self._buffer)
         line, self._buffer = self._buffer.split(b"\n", 1)
         return json.loads(line)
 
-    def client_sockets(self):
-        """The kernel's sockets' folder as this process reaches it (once the server is ready)."""
+    def _ready_or_gone(self):
+        """Wait until the server has started; ServerGone when it could not."""
         self._ready.wait()
         if self.error is not None:
             raise ServerGone(str(self.error))
+
+    def client_sockets(self):
+        """The kernel's sockets' folder as this process reaches it (once the server is ready)."""
+        self._ready_or_gone()
         return self.sockets
 
     def call(self, op, **request):
         """One request, one reply; ServerGone (and the server stopped) if it cannot answer."""
-        self._ready.wait()
-        if self.error is not None:
-            raise ServerGone(str(self.error))
+        self._ready_or_gone()
         with self._lock:
             try:
                 self.process.stdin.write(json.dumps(dict(request, op=op)).encode() + b"\n")

@@ -190,6 +190,8 @@ def decode_trace(payload):
             for name, a in s["arrays"].items():
                 shape = tuple(int(d) for d in a["shape"])
                 flat = np.frombuffer(base64.b64decode(a["data"], validate=True), dtype="<f8")
+                if any(d < 0 for d in shape) or int(np.prod(shape)) != flat.size:
+                    raise ValueError(f"{name}: shape {list(shape)} does not hold {flat.size} numbers")
                 arrays[str(name)] = flat.reshape(shape).astype(np.float64)
             error = s.get("error")
             if error is not None:
@@ -372,7 +374,9 @@ def judge_values(expected, got, hint=None, what="your code"):
             if name not in step.facts:
                 problems[name] = "was not recorded"
             elif step.facts[name] != value or type(step.facts[name]) is not type(value):
-                problems[name] = f"is {step.facts[name]!r}, expected {value!r}"
+                shown_value = _reveal[-1] or isinstance(value, bool)  # a hidden test's word or count stays hidden
+                problems[name] = (f"is {step.facts[name]!r}, expected {value!r}" if shown_value
+                                  else f"is {step.facts[name]!r}, not the expected value")
         if problems:
             found = [f"{name} {text}" for name, text in problems.items()]
             lines = [f"{exp.label}: {found[0]}"] + [f"  and {line}" for line in found[1:]]

@@ -60,9 +60,13 @@ def trace_minibatches(create_mini_batches, n, n_features, y_columns, batch_size,
 
 
 def _batches(step):
-    """[(X_mini, y_mini), ...] from a recorded step."""
-    count = int(step.meta.get("n_batches", 0))
-    return [(step.arrays.get(f"X_mini {k}"), step.arrays.get(f"y_mini {k}")) for k in range(1, count + 1)]
+    """[(X_mini, y_mini), ...] from a recorded step: as many as it recorded arrays for (a count stated in
+    its meta, which the kernel writes, is not trusted)."""
+    batches, k = [], 1
+    while f"X_mini {k}" in step.arrays or f"y_mini {k}" in step.arrays:  # at most as many as it holds
+        batches.append((step.arrays.get(f"X_mini {k}"), step.arrays.get(f"y_mini {k}")))
+        k += 1
+    return batches
 
 
 def _batch_problem(batches, X, y, batch_size):
