@@ -14,6 +14,10 @@ decoded as the systems meant them, and every name is NFC-normalised (macOS write
 A file no rule fits is reported, never dropped; an nbgrader course's own folders (``source/``,
 ``release/``, ...) are reported and skipped; of several attempts of one student the latest is graded
 and the others are reported as superseded. ``--pattern`` replaces the rules (``user_pattern``).
+
+Ours, not nbgrader's ``zip_collect`` with its ``FileNameCollectorPlugin``: that plugin matches one
+regular expression against each file's name, while the systems' downloads key the student on folder
+names (Moodle, Brightspace), on attempts and receipts (Blackboard), and come as zips inside zips.
 """
 import os
 import re
