@@ -20,6 +20,12 @@ def points(assignment):
     return max_score, max_score + sum(e for _, e in found)
 
 
+def csv_scores(assignment):
+    """(full, max_score) of ``assignment`` as the CSV and the score table write them ("15", "14")."""
+    most, full = points(assignment)
+    return f"{full:g}", f"{most:g}"
+
+
 def grading_table(assignment):
     """(points, extra) of ``assignment``, read from its source notebooks: {grade_id: what a right answer
     earns} for every test cell, in the notebook's order (extra credit included), and the grade ids of

@@ -55,8 +55,9 @@ def test_feedback_reads_offline_and_in_full(graded):
         assert "white-space: pre-wrap" in html
         assert "/ 0.0)" not in html
         head = html[:html.index("</head>")]  # a policy that lets no script run, before anything else in the head
-        assert re.search(r'<meta charset="utf-8" />\s*<meta http-equiv="Content-Security-Policy" '
-                         r"content=\"default-src 'none'", head), head[:400]
+        policy = re.search(r"<meta[^>]*default-src 'none'[^>]*>", head)
+        assert policy and 'http-equiv="Content-Security-Policy"' in policy.group(0), head[:400]
+        assert "<script" not in head[:policy.start()] and "<style" not in head[:policy.start()]
     assert "Extra credit: 1.0 of 1.0" in right and "Extra credit: 0.0 of 1.0" in blank
     most, full = catalogue.points(ASSIGNMENT)
     assert f"(Score: {full:.1f} / {most:.1f})" in right

@@ -119,7 +119,7 @@ def test_validate_passes_right_answers(validated, case):
 def test_validate_fails_a_classic_mistake_in_the_cells_that_lose_points(validated, case):
     assignment, _, name = CASES[case]
     path, printed = validated[case]
-    loses = _catalogues()[assignment]._MISTAKE_LOSES[name]
+    loses = list(samples.MISTAKES[assignment][name].says)  # the tests the mistake loses
     graded = {notebooks.nbgrader_meta(c)["grade_id"]: c.source for c in notebooks.read(path).cells
               if notebooks.nbgrader_meta(c).get("grade")}
     assert "Success!" not in printed and "test failed:" in printed, printed

@@ -18,7 +18,9 @@ def answer_source(solution_source):
 def answered(release_nb, solution_nb, edits=None, sources=None):
     """The release notebook with every answer cell filled in from the solution.
 
-    edits: {grade_id: [(old, new), ...]} applied to those answer cells; every ``old`` must occur.
+    edits: {grade_id: [(old, new), ...]} applied to those answer cells, one after another; each ``old``
+    must occur exactly once when it is applied (ValueError otherwise: a line that also stands in another
+    branch, as Adam's do in an Adam-like extra credit, would change that branch too).
     sources: {grade_id: source} answer cells written another way (replacing the solution's).
     """
     nb = copy.deepcopy(release_nb)
@@ -26,8 +28,10 @@ def answered(release_nb, solution_nb, edits=None, sources=None):
     for grade_id, cell in notebooks.solution_cells(nb).items():
         source = (sources or {}).get(grade_id) or answer_source(solutions[grade_id].source)
         for old, new in (edits or {}).get(grade_id, []):
-            if old not in source:
-                raise ValueError(f"edit for {grade_id!r} does not apply: {old!r} not found")
+            found = source.count(old)
+            if found != 1:
+                raise ValueError(f"edit for {grade_id!r} does not apply: {old!r} " + (
+                    "not found" if not found else f"occurs {found} times: make it longer, so that it names one place"))
             source = source.replace(old, new)
         cell.source = source
     return nb

@@ -25,7 +25,7 @@ class Solver(NamedTuple):
     state: tuple
     hint: Optional[Callable] = None
     extra: bool = False
-    solo: tuple = ()
+    solo: Optional[tuple] = None
 
 
 def state_bad(bad_names):
