@@ -56,3 +56,39 @@ def test_parallel_grading_gives_the_serial_results(tmp_path, release_nb, solutio
     grade(tmp_path / "submitted", parallel, course_dir=tmp_path / "two", limits=catalogue.LIMITS, workers=2, log=messages.append)
     assert parallel.read_text() == serial.read_text()
     assert len(messages) == 4 and all("graded" in m and "to go" in m for m in messages)
+
+
+def test_a_killed_grading_command_leaves_no_process_behind(tmp_path, release_nb, solution_nb):
+    """``kill -9`` of the grading command (a closed terminal, an OOM kill): its grading processes and
+    their sandboxed kernel factories end with it instead of living on as orphans."""
+    import subprocess
+    import sys
+    import time
+
+    import psutil
+
+    from autograder import paths
+    _submissions(tmp_path / "submitted", release_nb, solution_nb)
+    command = [sys.executable, "-m", "autograder", "grade", str(tmp_path / "submitted"), "--csv",
+               str(tmp_path / "g.csv"), "--course-dir", str(tmp_path / "course"), "--workers", "2"]
+    if not catalogue.SANDBOX:
+        command.append("--no-sandbox")
+    run = subprocess.Popen(command, cwd=paths.REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    main = psutil.Process(run.pid)
+    deadline = time.monotonic() + 120
+    def servers():  # the workers' kernel factories, once started
+        found = []
+        for process in main.children(recursive=True):
+            try:
+                found += [process] if "fork_server.py" in " ".join(process.cmdline()) else []
+            except psutil.Error:  # ended meanwhile
+                pass
+        return found
+    while len(servers()) < 2 and time.monotonic() < deadline:
+        time.sleep(0.2)
+    started = main.children(recursive=True)
+    assert len(servers()) >= 2, started
+    run.kill()
+    run.wait()
+    gone, alive = psutil.wait_procs(started, timeout=20)
+    assert not alive, [(p.pid, p.cmdline()[:4]) for p in alive]

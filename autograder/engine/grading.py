@@ -1,6 +1,7 @@
 """``grade``: intake, real nbgrader autograde into the gradebook, feedback HTML, CSV."""
 import collections
 import contextlib
+import ctypes
 import json
 import multiprocessing
 import os
@@ -29,6 +30,7 @@ def load_sources():
             for a in paths.assignments()}
 
 
+PR_SET_PDEATHSIG = 1  # prctl(2)
 GENERIC = ("There was an error processing", "Please see the", "Traceback")
 
 
@@ -214,14 +216,21 @@ def _start_pool(course, workers):
     this process still generates the assignments."""
     context = multiprocessing.get_context("spawn")  # fresh processes: no kernel or socket is inherited
     pool = ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_warm_worker,
-                               initargs=(course.root, course.db_url, course.limits, course.hidden))
+                               initargs=(os.getpid(), course.root, course.db_url, course.limits, course.hidden))
     for _ in range(workers):  # a process is started for each task submitted while none is idle
         pool.submit(os.getpid)
     return pool
 
 
-def _warm_worker(root, db_url, limits, hidden):
-    """A grading process's start: its fork server warms up (a failure here shows in its first grading)."""
+def _warm_worker(parent, root, db_url, limits, hidden):
+    """A grading process's start: it ends with the grading command ``parent`` (killed, say), never
+    outliving it with its kernels; its fork server warms up (a failure here shows in its first grading)."""
+    try:  # multiprocessing has no setting for it: Linux's parent-death signal, as bubblewrap's --die-with-parent
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, int(signal.SIGKILL), 0, 0, 0)
+    except (OSError, AttributeError):
+        pass
+    if os.getppid() != parent:  # it died before the signal was asked for
+        os._exit(1)
     try:
         CourseDir(root, db_url, limits, hidden).warm_up()
     except Exception:  # noqa: BLE001 - grade_student starts it again and reports what goes wrong
