@@ -39,6 +39,10 @@ def main(argv=None):
                        help=f"seconds a notebook may run before its kernel is killed (default {defaults.notebook_seconds:g})")
     grade.add_argument("--workers", type=int, default=os.cpu_count() or 1,
                        help="students graded at once, each in its own kernel (default: the number of cores)")
+    grade.add_argument("--scheduler", metavar="tcp://HOST:PORT",
+                       help="grade on the workers of this Dask cluster instead of local processes (workers "
+                            "started with --nthreads 1 from this repository, the course directory at the same path "
+                            "on each; docs/scaling.md)")
     grade.add_argument("--regrade", action="store_true",
                        help="grade everything again (default: keep what this course directory already graded, "
                             "unchanged, with the same grader; so an interrupted run resumes)")
@@ -94,7 +98,8 @@ def _run(args):
                           feedback_dir=args.feedback_dir, assignments=args.assignments, pattern=args.pattern,
                           limits=Limits(args.cell_timeout, args.notebook_timeout, args.memory_mb,
                                         sandbox=not args.no_sandbox),
-                          regrade=args.regrade, workers=args.workers, log=tqdm.write, progress=bar)
+                          regrade=args.regrade, workers=args.workers, log=tqdm.write, progress=bar,
+                          scheduler=args.scheduler)
         bar.close()
         print(format_table(table))
         feedback = args.feedback_dir or Path(args.csv).with_name(Path(args.csv).stem + "_feedback")

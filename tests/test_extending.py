@@ -94,3 +94,16 @@ def test_a_check_added_as_the_doc_says_ships_and_decides(toy_lab):
     with pytest.raises(trace.CheckFailed):
         toy.check_double(lambda x: x)
     assert np.isfinite(expected[1].arrays["result"]).all()
+
+
+def test_an_edit_of_a_classic_mistake_names_one_place():
+    """A TA's Adam-like extra credit repeats Adam's lines: an edit that would change both says so, and an
+    edit scoped to its branch (within, old, new) changes Adam's only."""
+    from autograder.authoring import samples
+    source = "    elif solver == 'adam':\n        v = beta2 * v\n    elif solver == 'nadam':\n        v = beta2 * v\n"
+    with pytest.raises(ValueError, match="occurs 2 times"):
+        samples._apply(source, "my_optimizer", "v = beta2 * v", "v = 0.999 * v")
+    edited = samples._apply(source, "my_optimizer", "    elif solver == 'adam':", "v = beta2 * v", "v = 0.999 * v")
+    assert edited.count("0.999") == 1 and edited.index("0.999") < edited.index("nadam")
+    with pytest.raises(ValueError, match="not found"):
+        samples._apply(source, "my_optimizer", "    elif solver == 'nadam':", "v = 0.9 * v", "")

@@ -134,13 +134,13 @@ def test_a_mistake_in_sgd_fails_only_the_sgd_cell(installed):
 
 
 STATE_NOT_KEPT = {  # a solver's state computed but never stored in opt (found by a breaker): cell -> edits
-    "adam_moments_in_locals": ("test_adam", [
+    "adam_moments_in_locals": ("test_adam", [(samples.ADAM, old, new) for old, new in (  # Adam's branch only
         ("opt.W_mt = beta1 * opt.W_mt", "W_mt = beta1 * opt.W_mt"), ("opt.B_mt = beta1 * opt.B_mt", "B_mt = beta1 * opt.B_mt"),
         ("opt.W_vt = beta2 * opt.W_vt", "W_vt = beta2 * opt.W_vt"), ("opt.B_vt = beta2 * opt.B_vt", "B_vt = beta2 * opt.B_vt"),
         ("W_mc = opt.W_mt /", "W_mc = W_mt /"), ("B_mc = opt.B_mt /", "B_mc = B_mt /"),
-        ("W_vc = opt.W_vt /", "W_vc = W_vt /"), ("B_vc = opt.B_vt /", "B_vc = B_vt /")]),
-    "adam_bias_moment_in_a_local": ("test_adam", [("opt.B_mt = beta1 * opt.B_mt", "B_mt = beta1 * opt.B_mt"),
-                                                  ("B_mc = opt.B_mt /", "B_mc = B_mt /")]),
+        ("W_vc = opt.W_vt /", "W_vc = W_vt /"), ("B_vc = opt.B_vt /", "B_vc = B_vt /"))]),
+    "adam_bias_moment_in_a_local": ("test_adam", [(samples.ADAM, "opt.B_mt = beta1 * opt.B_mt", "B_mt = beta1 * opt.B_mt"),
+                                                  (samples.ADAM, "B_mc = opt.B_mt /", "B_mc = B_mt /")]),
     "momentum_bias_velocity_not_stored": ("test_momentum", [("        opt.B_dt = B_dlt\n", "")]),
     "adagrad_accumulates_in_a_local": ("test_adagrad", [
         ("opt.W_vt = opt.W_vt + W_grad * W_grad", "kept = (opt.W_vt, opt.B_vt)\n        opt.W_vt = opt.W_vt + W_grad * W_grad"),

@@ -20,21 +20,37 @@ def answered(release_nb, solution_nb, edits=None, sources=None):
 
     edits: {grade_id: [(old, new), ...]} applied to those answer cells, one after another; each ``old``
     must occur exactly once when it is applied (ValueError otherwise: a line that also stands in another
-    branch, as Adam's do in an Adam-like extra credit, would change that branch too).
+    branch, as Adam's do in an Adam-like extra credit, would change that branch too). An edit
+    ``(within, old, new)`` changes the first ``old`` after ``within`` (a line that occurs once, such as
+    ``elif solver == 'adam':``): the edit of one branch, whatever other branches repeat its lines.
     sources: {grade_id: source} answer cells written another way (replacing the solution's).
     """
     nb = copy.deepcopy(release_nb)
     solutions = notebooks.solution_cells(solution_nb)
     for grade_id, cell in notebooks.solution_cells(nb).items():
         source = (sources or {}).get(grade_id) or answer_source(solutions[grade_id].source)
-        for old, new in (edits or {}).get(grade_id, []):
-            found = source.count(old)
-            if found != 1:
-                raise ValueError(f"edit for {grade_id!r} does not apply: {old!r} " + (
-                    "not found" if not found else f"occurs {found} times: make it longer, so that it names one place"))
-            source = source.replace(old, new)
+        for edit in (edits or {}).get(grade_id, []):
+            source = _apply(source, grade_id, *edit)
         cell.source = source
     return nb
+
+
+def _apply(source, grade_id, *edit):
+    """``source`` with one edit of ``answered`` made: (old, new), or (within, old, new)."""
+    within, old, new = edit if len(edit) == 3 else (None, *edit)
+    start = 0
+    if within is not None:
+        if source.count(within) != 1:
+            raise ValueError(f"edit for {grade_id!r} does not apply: its place {within!r} occurs "
+                             f"{source.count(within)} times, not once")
+        start = source.index(within) + len(within)
+    found = source.count(old, start)
+    if not found or (within is None and found > 1):
+        raise ValueError(f"edit for {grade_id!r} does not apply: {old!r} " + (
+            "not found" if not found else f"occurs {found} times: make it longer, or name its branch "
+                                          "(within, old, new), so that it names one place"))
+    at = source.index(old, start)
+    return source[:at] + new + source[at + len(old):]
 
 
 class Mistake(NamedTuple):
@@ -49,6 +65,7 @@ class Mistake(NamedTuple):
     says: dict
 
 
+ADAM = "    elif solver == 'adam':"  # the place of Adam's branch in my_optimizer's answer: its edits change that branch only
 # Classic mistakes, by assignment: name -> Mistake.
 MISTAKES = {"lab3_optimizers": {
     "momentum_velocity_not_stored": Mistake(
@@ -57,14 +74,14 @@ MISTAKES = {"lab3_optimizers": {
         says={'test_momentum': 'store the new deltas in opt.W_dt'}),
     "adam_beta2_0999": Mistake(
         "Adam with beta2 = 0.999 instead of the course's 0.99",
-        {"my_optimizer": [("beta1, beta2 = 0.9, 0.99", "beta1, beta2 = 0.9, 0.999")]},
+        {"my_optimizer": [(ADAM, "beta1, beta2 = 0.9, 0.99", "beta1, beta2 = 0.9, 0.999")]},
         says={'test_adam': 'not 0.999'}),
     "adam_no_bias_correction": Mistake(
         "Adam without bias correction",
-        {"my_optimizer": [("W_mc = opt.W_mt / (1 - np.power(beta1, iter))", "W_mc = opt.W_mt"),
-                          ("B_mc = opt.B_mt / (1 - np.power(beta1, iter))", "B_mc = opt.B_mt"),
-                          ("W_vc = opt.W_vt / (1 - np.power(beta2, iter))", "W_vc = opt.W_vt"),
-                          ("B_vc = opt.B_vt / (1 - np.power(beta2, iter))", "B_vc = opt.B_vt")]},
+        {"my_optimizer": [(ADAM, "W_mc = opt.W_mt / (1 - np.power(beta1, iter))", "W_mc = opt.W_mt"),
+                          (ADAM, "B_mc = opt.B_mt / (1 - np.power(beta1, iter))", "B_mc = opt.B_mt"),
+                          (ADAM, "W_vc = opt.W_vt / (1 - np.power(beta2, iter))", "W_vc = opt.W_vt"),
+                          (ADAM, "B_vc = opt.B_vt / (1 - np.power(beta2, iter))", "B_vc = opt.B_vt")]},
         says={'test_adam': 'correct the bias with the iter argument'}),
     "adagrad_not_accumulated": Mistake(
         "Adagrad replaces v by g**2 instead of adding it",
@@ -102,13 +119,13 @@ MISTAKES = {"lab3_optimizers": {
     "adam_corrected_moments_stored": Mistake(
         "Adam stores the bias-corrected moments back into opt (opt.W_mt = opt.W_mt / (1 - beta1**iter))",
         {"my_optimizer": [
-            ("W_mc = opt.W_mt / (1 - np.power(beta1, iter))",
+            (ADAM, "W_mc = opt.W_mt / (1 - np.power(beta1, iter))",
              "opt.W_mt = opt.W_mt / (1 - np.power(beta1, iter))\n        W_mc = opt.W_mt"),
-            ("B_mc = opt.B_mt / (1 - np.power(beta1, iter))",
+            (ADAM, "B_mc = opt.B_mt / (1 - np.power(beta1, iter))",
              "opt.B_mt = opt.B_mt / (1 - np.power(beta1, iter))\n        B_mc = opt.B_mt"),
-            ("W_vc = opt.W_vt / (1 - np.power(beta2, iter))",
+            (ADAM, "W_vc = opt.W_vt / (1 - np.power(beta2, iter))",
              "opt.W_vt = opt.W_vt / (1 - np.power(beta2, iter))\n        W_vc = opt.W_vt"),
-            ("B_vc = opt.B_vt / (1 - np.power(beta2, iter))",
+            (ADAM, "B_vc = opt.B_vt / (1 - np.power(beta2, iter))",
              "opt.B_vt = opt.B_vt / (1 - np.power(beta2, iter))\n        B_vc = opt.B_vt")]},
         says={'test_adam': ('bias-corrected moments: they must not be stored back', 'keep them in local variables')}),
     "minibatch_generator_drops_remainder": Mistake(

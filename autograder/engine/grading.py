@@ -138,13 +138,15 @@ def _intake(submissions_dir, course, sources, assignments, pattern, exclude=()):
 
 def grade(submissions_dir, csv_path, course_dir=None, db_url=None, feedback_dir=None,
           assignments=None, pattern=None, limits=Limits(), regrade=False, workers=1, log=print,
-          progress=None):
+          progress=None, scheduler=None):
     """Grade every submission below ``submissions_dir`` (or in a zip from an LMS, see ``lms``);
     write ``csv_path``; return the rows.
 
     The originals are copied into the working course directory (``course_dir``, default .grading/),
     with their cells matched to the release's (``restore``), and are never modified. Feedback HTML
-    goes to ``feedback_dir`` (default: <csv stem>_feedback/). The CSV is written on every path: when
+    goes to ``feedback_dir`` (default: <csv stem>_feedback/). ``scheduler``: the address of a Dask
+    cluster (``tcp://host:8786``) whose workers grade instead of ``workers`` local processes (``Cluster``).
+    The CSV is written on every path: when
     the batch cannot go on (no sandbox, a broken course directory, Ctrl-C), the rows not graded say
     why, and the error is raised after the CSV is written.
     """
@@ -163,7 +165,7 @@ def grade(submissions_dir, csv_path, course_dir=None, db_url=None, feedback_dir=
         if problem:
             raise RuntimeError(f"no sandbox: {problem}. To grade without isolation, with student code "
                                "running with your permissions, pass --no-sandbox")
-        _grade_ready(course, rows, sources, feedback_dir, regrade, workers, log, progress)
+        _grade_ready(course, rows, sources, feedback_dir, regrade, workers, log, progress, scheduler)
     except BaseException as exc:
         interrupted = isinstance(exc, KeyboardInterrupt)
         for row in rows:
@@ -176,7 +178,7 @@ def grade(submissions_dir, csv_path, course_dir=None, db_url=None, feedback_dir=
     return _write(course, rows, sources, csv_path)
 
 
-def _grade_ready(course, rows, sources, feedback_dir, regrade, workers, log, progress):
+def _grade_ready(course, rows, sources, feedback_dir, regrade, workers, log, progress, scheduler=None):
     """Grade the rows ready for it (a kernel per student and assignment), or keep the journal's."""
     by_student = {}
     for row in rows:
@@ -193,7 +195,10 @@ def _grade_ready(course, rows, sources, feedback_dir, regrade, workers, log, pro
         else:
             to_grade.append((number, student, assignment, group, key, fingerprint))
     # the kernel factories (this process's, or each worker's) start while the assignments are generated
-    pool = _start_pool(course, workers) if workers > 1 and len(to_grade) > 1 else None
+    if scheduler and to_grade:
+        pool = Cluster(scheduler)
+    else:
+        pool = _start_pool(course, workers) if workers > 1 and len(to_grade) > 1 else None
     if to_grade and pool is None:
         course.warm_up()
     with pool or contextlib.nullcontext():
@@ -244,11 +249,11 @@ def _grade_in_parallel(course, to_grade, feedback_dir, pool, journal, log, tick)
     futures = {pool.submit(grade_student, course.root, course.db_url, course.limits, course.hidden, student,
                            assignment, group, feedback_dir): (student, assignment, group, key, fingerprint)
                for _, student, assignment, group, key, fingerprint in to_grade}
-    for future in as_completed(futures):
+    for future in getattr(pool, "as_completed", as_completed)(futures):
         student, assignment, group, key, fingerprint = futures[future]
         try:
             graded_group = future.result()
-        except Exception as exc:  # noqa: BLE001 - a worker that died (BrokenProcessPool): this student's row says so
+        except Exception as exc:  # noqa: BLE001 - a worker that died (BrokenProcessPool, KilledWorker): the row says so
             _failed(group, f"the grading process failed ({type(exc).__name__}: {exc}); run the same command again")
             continue
         for row, graded in zip(group, graded_group):
@@ -259,6 +264,56 @@ def _grade_in_parallel(course, to_grade, feedback_dir, pool, journal, log, tick)
         tick(finished, len(to_grade))
         eta = (time.monotonic() - started) / finished * (len(to_grade) - finished)
         log(f"[{finished}/{len(to_grade)}] graded {student} / {assignment} (about {eta:.0f} s to go)")
+
+
+class Cluster:
+    """A Dask cluster as the pool of grading processes: ``submit`` and ``as_completed`` as
+    concurrent.futures has them, ``grade_student`` running in the workers' processes.
+
+    Each worker grades one student at a time in its own sandbox with its own warm kernels, so it must
+    run one thread (``dask worker ADDRESS --nthreads 1``; ``--nworkers N`` for N of them), see this
+    repository (``PYTHONPATH``) and the course directory at the same path. A worker that dies
+    mid-student (its machine, a kill) loses nothing finished: the scheduler gives its students to
+    another worker, up to Dask's ``distributed.scheduler.allowed-failures`` times, after which the row
+    says so. RuntimeError when the scheduler cannot be reached, has no worker, or a worker runs
+    several threads.
+    """
+
+    def __init__(self, address, timeout=10):
+        from distributed import Client  # only the --scheduler path needs Dask
+
+        try:
+            self.client = Client(address, timeout=timeout, set_as_default=False)
+        except (OSError, TimeoutError) as exc:
+            raise RuntimeError(f"no Dask scheduler answers at {address}: {exc}") from None
+        workers = self.client.scheduler_info()["workers"]
+        if not workers:
+            self.client.close()
+            raise RuntimeError(f"the Dask scheduler at {address} has no worker: start some with "
+                               f"`dask worker {address} --nthreads 1`")
+        threaded = [w.get("name") or address for address, w in workers.items() if w.get("nthreads", 1) != 1]
+        if threaded:
+            self.client.close()
+            raise RuntimeError(f"Dask workers {', '.join(map(str, threaded))} run several threads: a grading "
+                               "process grades one student at a time; start them with --nthreads 1 (and "
+                               "--nworkers N for more)")
+
+    def submit(self, function, *args):
+        """``function(*args)`` on a worker (never merged with an equal call: each grading is done)."""
+        return self.client.submit(function, *args, pure=False)
+
+    def as_completed(self, futures):
+        """The futures as they finish (Dask's own ``as_completed``, on this client's loop)."""
+        from distributed import as_completed as dask_as_completed
+
+        return dask_as_completed(list(futures), loop=self.client.loop)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc_info):
+        self.client.close()
+        return False
 
 
 def grade_student(root, db_url, limits, hidden, student, assignment, group, feedback_dir):

@@ -1,0 +1,131 @@
+"""Grading on a Dask cluster (``grade --scheduler``), for real on loopback: a ``dask scheduler`` and two
+``dask worker`` processes started here, a PostgreSQL gradebook (conftest's ``postgres_url``). The CSV is
+the one local grading writes; a worker killed mid-batch loses no grade, and its students are graded by
+the other worker."""
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import psutil
+import pytest
+
+import catalogue
+from autograder import paths
+
+A = "lab3_optimizers"
+
+
+def _start(command, log):
+    """A process of the cluster, from this repository (its workers import the grading package)."""
+    env = dict(os.environ, PYTHONPATH=str(paths.REPO))
+    return subprocess.Popen(command, cwd=paths.REPO, env=env, stdout=log, stderr=subprocess.STDOUT,
+                            start_new_session=True)
+
+
+@pytest.fixture(scope="module")
+def cluster(tmp_path_factory):
+    """(scheduler address, [worker processes]): a scheduler and two one-thread workers on 127.0.0.1."""
+    pytest.importorskip("distributed")
+    root = tmp_path_factory.mktemp("dask")
+    dask = str(paths.REPO / ".venv" / "bin" / "dask") if (paths.REPO / ".venv" / "bin" / "dask").exists() else "dask"
+    scheduler_file = root / "scheduler.json"
+    logs = open(root / "cluster.log", "w")
+    processes = [_start([dask, "scheduler", "--host", "127.0.0.1", "--port", "0", "--no-dashboard",
+                         "--scheduler-file", str(scheduler_file)], logs)]
+    deadline = time.monotonic() + 60
+    while not scheduler_file.exists() and time.monotonic() < deadline:
+        time.sleep(0.2)
+    import json
+    address = json.loads(scheduler_file.read_text())["address"]
+    workers = [_start([dask, "worker", address, "--nthreads", "1", "--no-nanny", "--no-dashboard", "--name", name,
+                       "--local-directory", str(root / name)], logs) for name in ("w1", "w2")]
+    processes += workers
+    from distributed import Client
+    with Client(address, timeout=30) as client:
+        client.wait_for_workers(2, timeout=60)
+    yield address, workers
+    for process in processes:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGTERM)
+    for process in processes:
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+    logs.close()
+
+
+def _batch(folder, release_nb, solution_nb, students):
+    """Right, wrong and hostile submissions (``students``: how many of each kind)."""
+    import submissions_lab3
+    kinds = {"right": catalogue.right(A), "mistake": catalogue.mistake(A, "adam_beta2_0999"),
+             "cheat": submissions_lab3.SUBMISSIONS["cheat_fake_report"], "blank": catalogue.blank(A)}
+    for number in range(students):
+        for kind, make in kinds.items():
+            make(folder / f"{kind}_{number:02d}", release_nb, solution_nb)
+
+
+def _grade(submitted, csv, course, *options):
+    command = [sys.executable, "-m", "autograder", "grade", str(submitted), "--csv", str(csv), "--course-dir",
+               str(course), *options] + ([] if catalogue.SANDBOX else ["--no-sandbox"])
+    return subprocess.Popen(command, cwd=paths.REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+
+
+def test_a_batch_graded_on_the_cluster_is_graded_as_locally(tmp_path, cluster, postgres_url, release_nb, solution_nb):
+    address, _ = cluster
+    _batch(tmp_path / "submitted", release_nb, solution_nb, students=1)
+    on_cluster = _grade(tmp_path / "submitted", tmp_path / "cluster.csv", tmp_path / "course", "--scheduler", address,
+                        "--db-url", postgres_url)
+    local = _grade(tmp_path / "submitted", tmp_path / "local.csv", tmp_path / "local", "--workers", "2")
+    out_cluster, out_local = on_cluster.communicate(timeout=900)[0], local.communicate(timeout=900)[0]
+    assert on_cluster.returncode == 0, out_cluster
+    assert local.returncode == 0, out_local
+    assert (tmp_path / "cluster.csv").read_text() == (tmp_path / "local.csv").read_text()
+    rows = (tmp_path / "cluster.csv").read_text()
+    full, most = catalogue.csv_scores(A)
+    assert f"right_00,{A},{A},{full},{most},graded" in rows and ",tampered," in rows
+    assert "about" in out_cluster and "to go" in out_cluster  # progress and time estimate, as for local workers
+
+
+def test_a_worker_killed_mid_batch_loses_nothing(tmp_path, cluster, release_nb, solution_nb):
+    """One worker killed (SIGKILL, as a machine that goes away) once the batch is under way: every
+    submission still has its row, graded by the other worker, and a second run keeps them all."""
+    address, workers = cluster
+    _batch(tmp_path / "submitted", release_nb, solution_nb, students=3)
+    run = _grade(tmp_path / "submitted", tmp_path / "grades.csv", tmp_path / "course", "--scheduler", address)
+    journal = tmp_path / "course" / "journal.json"
+    deadline = time.monotonic() + 300
+    while (not journal.exists() or journal.read_text().count('"fingerprint"') < 2) and time.monotonic() < deadline:
+        time.sleep(0.2)  # two students graded: the batch is under way
+    victim = psutil.Process(workers[0].pid)
+    for process in [victim] + victim.children(recursive=True):
+        process.kill()
+    out = run.communicate(timeout=900)[0]
+    assert run.returncode == 0, out
+    rows = [line.split(",") for line in (tmp_path / "grades.csv").read_text().splitlines()[1:]]
+    assert sorted(r[0] for r in rows) == sorted(p.name for p in (tmp_path / "submitted").iterdir())
+    assert {r[5] for r in rows} <= {"graded", "tampered"}, rows  # nothing lost, nothing left ungraded
+    again = _grade(tmp_path / "submitted", tmp_path / "again.csv", tmp_path / "course", "--scheduler", address)
+    out = again.communicate(timeout=600)[0]
+    assert again.returncode == 0 and out.count("already graded, kept") == len(rows), out
+    assert (tmp_path / "again.csv").read_text() == (tmp_path / "grades.csv").read_text()
+
+
+def test_a_cluster_that_cannot_grade_is_refused_with_a_reason_and_the_csv(tmp_path, release_nb, solution_nb):
+    """No scheduler at the address, or workers of several threads (two students would share one kernel
+    factory): the command says why, and every row of the CSV says it was not graded."""
+    pytest.importorskip("distributed")
+    from distributed import LocalCluster
+
+    from autograder.engine.grading import grade
+    catalogue.right(A)(tmp_path / "submitted" / "ann", release_nb, solution_nb)
+    with pytest.raises(RuntimeError, match="no Dask scheduler answers at tcp://127.0.0.1:9"):
+        grade(tmp_path / "submitted", tmp_path / "g.csv", course_dir=tmp_path / "course", limits=catalogue.LIMITS,
+              scheduler="tcp://127.0.0.1:9", log=lambda m: None)
+    assert "not graded: no Dask scheduler answers" in (tmp_path / "g.csv").read_text()
+    with LocalCluster(n_workers=1, threads_per_worker=2, processes=False, dashboard_address=None) as threaded:
+        with pytest.raises(RuntimeError, match="run several threads"):
+            grade(tmp_path / "submitted", tmp_path / "g.csv", course_dir=tmp_path / "course",
+                  limits=catalogue.LIMITS, scheduler=threaded.scheduler_address, log=lambda m: None)
