@@ -456,13 +456,13 @@ def test_a_solvers_visible_numbers_are_the_references(solver):
     got = optimizer_checks.trace_solo(optimizers.my_optimizer, optimizers.myOptParam, _Layer, solver)
     numbers = [{name: np.round(a, 10).tolist() for name, a in step.arrays.items() if name not in ("W_grad", "B_grad")}
                for step in got]
-    paste = f"labkit/solvers.py, _SOLO: {json.dumps(solver)}: {json.dumps(numbers)},"
+    paste = f"{json.dumps(solver)}: {json.dumps(numbers)},"
     expected = solvers.BY_NAME[solver].solo if solver in solvers.BY_NAME else None
     if not expected or len(expected) != len(numbers) or any(
             set(want) != set(have) or not all(np.allclose(want[k], have[k], rtol=1e-9, atol=1e-9) for k in want)
             for want, have in zip(expected, numbers)):
-        pytest.fail(f"{solver}'s visible numbers are missing or differ from the reference's; paste:\n{paste}",
-                    pytrace=False)
+        pytest.fail(f"{solver}'s visible numbers are missing or differ from the reference's: in "
+                    f"autograder/labkit/solvers.py, make this line its entry of _SOLO:\n{paste}", pytrace=False)
 
 
 class _Layer:
