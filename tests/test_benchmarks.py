@@ -34,3 +34,9 @@ def test_grading_speed_runs_both_graders_and_prints_the_throughput():
     assert "3 submissions of lab3_optimizers" in out
     throughput = re.search(r"throughput, ours / plain nbgrader: (\d+\.\d+)x", out)
     assert throughput and float(throughput.group(1)) > 0, out
+
+
+def test_cluster_speed_grades_on_a_dask_cluster_and_locally_and_prints_the_overhead():
+    out = _run("cluster_speed.py", "--students", "3", "--workers", "1", "--rounds", "1")
+    assert "3 submissions of lab3_optimizers" in out and "cluster:" in out and "local:" in out, out
+    assert re.search(r"cluster overhead: [+-]\d+ ms per submission", out), out
