@@ -125,7 +125,7 @@ def test_a_cluster_that_cannot_grade_is_refused_with_a_reason_and_the_csv(tmp_pa
         grade(tmp_path / "submitted", tmp_path / "g.csv", course_dir=tmp_path / "course", limits=catalogue.LIMITS,
               scheduler="tcp://127.0.0.1:9", log=lambda m: None)
     assert "not graded: no Dask scheduler answers" in (tmp_path / "g.csv").read_text()
-    with LocalCluster(n_workers=1, threads_per_worker=2, processes=False, dashboard_address=None) as threaded:
+    with LocalCluster(n_workers=1, threads_per_worker=2, processes=False, dashboard_address=":0") as threaded:
         with pytest.raises(RuntimeError, match="run several threads"):
             grade(tmp_path / "submitted", tmp_path / "g.csv", course_dir=tmp_path / "course",
                   limits=catalogue.LIMITS, scheduler=threaded.scheduler_address, log=lambda m: None)
