@@ -129,3 +129,67 @@ def test_a_cluster_that_cannot_grade_is_refused_with_a_reason_and_the_csv(tmp_pa
         with pytest.raises(RuntimeError, match="run several threads"):
             grade(tmp_path / "submitted", tmp_path / "g.csv", course_dir=tmp_path / "course",
                   limits=catalogue.LIMITS, scheduler=threaded.scheduler_address, log=lambda m: None)
+
+
+def test_a_worker_that_cannot_grade_for_this_command_is_refused_at_once(tmp_path, cluster, release_nb, solution_nb):
+    """A worker started without this checkout on its path (it would die on its first student, and the
+    command would wait for ever) is named, with the way to start it, before anything is graded."""
+    address, _ = cluster
+    from autograder.engine.grading import grade
+    log = open(tmp_path / "stray.log", "w")
+    stray = subprocess.Popen([str(paths.REPO / ".venv" / "bin" / "dask"), "worker", address, "--nthreads", "1",
+                              "--no-nanny", "--no-dashboard", "--name", "stray"], cwd="/", stdout=log,
+                             stderr=subprocess.STDOUT, env={k: v for k, v in os.environ.items() if k != "PYTHONPATH"},
+                             start_new_session=True)
+    try:
+        from distributed import Client
+        with Client(address, timeout=30) as client:
+            deadline = time.monotonic() + 60
+            while not any(w.get("name") == "stray" for w in client.scheduler_info()["workers"].values()):
+                assert time.monotonic() < deadline, "the stray worker did not join"
+                time.sleep(0.2)
+        catalogue.right(A)(tmp_path / "submitted" / "ann", release_nb, solution_nb)
+        start = time.monotonic()
+        with pytest.raises(RuntimeError, match="cannot import the grader"):
+            grade(tmp_path / "submitted", tmp_path / "g.csv", course_dir=tmp_path / "course",
+                  limits=catalogue.LIMITS, scheduler=address, log=lambda m: None)
+        assert time.monotonic() - start < 60
+        assert "not graded: Dask workers cannot grade for this command" in (tmp_path / "g.csv").read_text()
+    finally:
+        os.killpg(stray.pid, signal.SIGKILL)
+        stray.wait()
+        log.close()
+
+
+def test_when_no_worker_is_left_the_command_stops_and_says_so(tmp_path, cluster, release_nb, solution_nb,
+                                                              monkeypatch):
+    """The last worker killed mid-batch: after ``Cluster.ALONE_SECONDS`` without any worker, the command
+    stops instead of waiting for ever; the graded rows are kept, the others say why (last test of the
+    module: it leaves the cluster without workers)."""
+    import threading
+
+    from autograder.engine import grading
+    address, workers = cluster
+    monkeypatch.setattr(grading.Cluster, "ALONE_SECONDS", 3)
+    _batch(tmp_path / "submitted", release_nb, solution_nb, students=2)
+    journal = tmp_path / "course" / "journal.json"
+
+    def kill_the_workers_once_one_is_graded():
+        deadline = time.monotonic() + 300
+        while (not journal.exists() or '"fingerprint"' not in journal.read_text()) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        for worker in workers:
+            if worker.poll() is None:
+                for process in [psutil.Process(worker.pid)] + psutil.Process(worker.pid).children(recursive=True):
+                    process.kill()
+    killer = threading.Thread(target=kill_the_workers_once_one_is_graded)
+    killer.start()
+    start = time.monotonic()
+    with pytest.raises(RuntimeError, match="no Dask worker has been left"):
+        grading.grade(tmp_path / "submitted", tmp_path / "g.csv", course_dir=tmp_path / "course",
+                      limits=catalogue.LIMITS, scheduler=address, log=lambda m: None)
+    killer.join()
+    assert time.monotonic() - start < 300
+    rows = [line.split(",") for line in (tmp_path / "g.csv").read_text().splitlines()[1:]]
+    assert len(rows) == 8 and any(r[5] in ("graded", "tampered") for r in rows), rows
+    assert all(r[5] in ("graded", "tampered") or "no Dask worker has been left" in ",".join(r[6:]) for r in rows), rows

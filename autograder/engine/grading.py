@@ -2,6 +2,7 @@
 import collections
 import contextlib
 import ctypes
+import dataclasses
 import json
 import multiprocessing
 import os
@@ -196,7 +197,7 @@ def _grade_ready(course, rows, sources, feedback_dir, regrade, workers, log, pro
             to_grade.append((number, student, assignment, group, key, fingerprint))
     # the kernel factories (this process's, or each worker's) start while the assignments are generated
     if scheduler and to_grade:
-        pool = Cluster(scheduler)
+        pool = Cluster(scheduler, course.limits)
     else:
         pool = _start_pool(course, workers) if workers > 1 and len(to_grade) > 1 else None
     if to_grade and pool is None:
@@ -271,42 +272,83 @@ class Cluster:
     concurrent.futures has them, ``grade_student`` running in the workers' processes.
 
     Each worker grades one student at a time in its own sandbox with its own warm kernels, so it must
-    run one thread (``dask worker ADDRESS --nthreads 1``; ``--nworkers N`` for N of them), see this
-    repository (``PYTHONPATH``) and the course directory at the same path. A worker that dies
-    mid-student (its machine, a kill) loses nothing finished: the scheduler gives its students to
-    another worker, up to Dask's ``distributed.scheduler.allowed-failures`` times, after which the row
-    says so. RuntimeError when the scheduler cannot be reached, has no worker, or a worker runs
-    several threads.
+    run one thread (``dask worker ADDRESS --nthreads 1``; ``--nworkers N`` for N of them), import this
+    very grader (``PYTHONPATH`` = this checkout, the same code as the command's) and see the course
+    directory at the same path. A worker that dies mid-student (its machine, a kill) loses nothing
+    finished: the scheduler gives its students to another worker, up to Dask's
+    ``distributed.scheduler.allowed-failures`` times, after which the row says so.
+
+    RuntimeError, with the reason: the scheduler cannot be reached; it has no worker; a worker runs
+    several threads, cannot import the grader, or runs other grader code than this command; no worker
+    is left for ``ALONE_SECONDS`` while students wait (the rows not graded then say so). A worker that
+    joins later is checked by each task it runs (``grade_on_worker``).
     """
 
-    def __init__(self, address, timeout=10):
+    ALONE_SECONDS = 60  # no worker at all for this long while students wait: stop, saying why
+
+    def __init__(self, address, limits, timeout=10):
         from distributed import Client  # only the --scheduler path needs Dask
 
+        self.address, self.grader = address, grader_fingerprint(limits)
         try:
             self.client = Client(address, timeout=timeout, set_as_default=False)
-        except (OSError, TimeoutError) as exc:
+        except (OSError, TimeoutError, ValueError) as exc:
             raise RuntimeError(f"no Dask scheduler answers at {address}: {exc}") from None
+        try:
+            self._check_workers(limits)
+        except BaseException:
+            self.client.close()
+            raise
+
+    def _check_workers(self, limits):
         workers = self.client.scheduler_info()["workers"]
         if not workers:
-            self.client.close()
-            raise RuntimeError(f"the Dask scheduler at {address} has no worker: start some with "
-                               f"`dask worker {address} --nthreads 1`")
-        threaded = [w.get("name") or address for address, w in workers.items() if w.get("nthreads", 1) != 1]
+            raise RuntimeError(f"the Dask scheduler at {self.address} has no worker: start some with "
+                               f"`PYTHONPATH={paths.REPO} dask worker {self.address} --nthreads 1`")
+        threaded = [w.get("name") or where for where, w in workers.items() if w.get("nthreads", 1) != 1]
         if threaded:
-            self.client.close()
             raise RuntimeError(f"Dask workers {', '.join(map(str, threaded))} run several threads: a grading "
                                "process grades one student at a time; start them with --nthreads 1 (and "
                                "--nworkers N for more)")
 
+        def grader_here(fields=dataclasses.asdict(limits)):  # sent by value: it runs where ours cannot import
+            try:
+                from autograder.engine.course import Limits
+                from autograder.engine.journal import grader_fingerprint as here
+                return here(Limits(**fields))
+            except Exception as exc:  # noqa: BLE001 - said as the reason
+                return f"cannot import the grader ({type(exc).__name__}: {exc})"
+
+        other = {where: found for where, found in self.client.run(grader_here).items() if found != self.grader}
+        if other:
+            why = "; ".join(f"{where}: " + (found if " " in found else "runs other grader code than this command")
+                            for where, found in other.items())
+            raise RuntimeError(f"Dask workers cannot grade for this command ({why}): start them from this checkout, "
+                               f"`PYTHONPATH={paths.REPO} dask worker {self.address} --nthreads 1`, and restart "
+                               "those started before the code changed")
+
     def submit(self, function, *args):
-        """``function(*args)`` on a worker (never merged with an equal call: each grading is done)."""
-        return self.client.submit(function, *args, pure=False)
+        """``function(*args)`` on a worker, through ``grade_on_worker`` (never merged with an equal call)."""
+        return self.client.submit(grade_on_worker, self.grader, function, *args, pure=False)
 
     def as_completed(self, futures):
-        """The futures as they finish (Dask's own ``as_completed``, on this client's loop)."""
+        """The futures as they finish; RuntimeError when no worker has been left for ``ALONE_SECONDS``."""
         from distributed import as_completed as dask_as_completed
 
-        return dask_as_completed(list(futures), loop=self.client.loop)
+        waiting, alone_since = dask_as_completed(list(futures), loop=self.client.loop), None
+        while not waiting.is_empty():
+            if waiting.has_ready():
+                alone_since = None
+                yield from waiting.next_batch(block=False)
+                continue
+            if self.client.scheduler_info()["workers"]:
+                alone_since = None
+            elif alone_since is None:
+                alone_since = time.monotonic()
+            elif time.monotonic() - alone_since > self.ALONE_SECONDS:
+                raise RuntimeError(f"no Dask worker has been left at {self.address} for {self.ALONE_SECONDS} s: "
+                                   "start workers and run the same command again (what was graded is kept)")
+            time.sleep(0.5)
 
     def __enter__(self):
         return self
@@ -314,6 +356,28 @@ class Cluster:
     def __exit__(self, *exc_info):
         self.client.close()
         return False
+
+
+_grader_here = {}  # repr(limits) -> this process's grader fingerprint, taken once: the code it has loaded
+
+
+def grade_on_worker(grader, function, *args):
+    """``function(*args)`` in a Dask worker that can grade for the command whose grader fingerprint is
+    ``grader``; RuntimeError (the row says it) in a worker of several threads or of other grader code,
+    such as one that joined the cluster after the command checked it."""
+    from distributed import get_worker
+
+    threads = get_worker().state.nthreads
+    if threads != 1:
+        raise RuntimeError(f"this Dask worker runs {threads} threads: a grading process grades one student at "
+                           "a time (--nthreads 1); run the same command again once it is gone")
+    limits = args[2]  # grade_student's: root, db_url, limits, ...
+    if repr(limits) not in _grader_here:
+        _grader_here[repr(limits)] = grader_fingerprint(limits)
+    if _grader_here[repr(limits)] != grader:
+        raise RuntimeError("this Dask worker runs other grader code than the command: restart it from the "
+                           "command's checkout, and run the same command again")
+    return function(*args)
 
 
 def grade_student(root, db_url, limits, hidden, student, assignment, group, feedback_dir):
