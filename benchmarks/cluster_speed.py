@@ -45,6 +45,20 @@ def start_cluster(folder, workers):
     return address, processes
 
 
+def stop(processes, seconds=15):
+    """End the cluster's processes: SIGTERM, then SIGKILL for any still there after ``seconds`` (a worker
+    whose scheduler is gone can keep trying to reach it)."""
+    for process in processes:
+        os.killpg(process.pid, signal.SIGTERM)
+    deadline = time.monotonic() + seconds
+    for process in processes:
+        try:
+            process.wait(timeout=max(0.1, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+
+
 def timed(submitted, folder, **how):
     """Seconds to grade ``submitted`` into a fresh course directory, and the median time between two
     finished notebooks once every worker is busy."""
@@ -72,8 +86,7 @@ def main():
                 results["cluster"].append(timed(tmp / "submitted", tmp / f"cluster{number}", scheduler=address))
                 results["local"].append(timed(tmp / "submitted", tmp / f"local{number}", workers=k))
         finally:
-            for process in processes:
-                os.killpg(process.pid, signal.SIGTERM)
+            stop(processes)
     print(f"{n} submissions of lab3_optimizers, {os.cpu_count()} cores, {k} workers, {args.rounds} rounds each")
     for name, runs in results.items():
         total = min(t for t, _ in runs)

@@ -40,3 +40,5 @@ def test_cluster_speed_grades_on_a_dask_cluster_and_locally_and_prints_the_overh
     out = _run("cluster_speed.py", "--students", "3", "--workers", "1", "--rounds", "1")
     assert "3 submissions of lab3_optimizers" in out and "cluster:" in out and "local:" in out, out
     assert re.search(r"cluster overhead: [+-]\d+ ms per submission", out), out
+    left = subprocess.run(["pgrep", "-f", "dask (scheduler|worker).*optkit-cluster-"], capture_output=True, text=True)
+    assert not left.stdout.strip(), left.stdout  # the benchmark's cluster ended with it
