@@ -294,34 +294,34 @@ def _within_tolerance(expected, got):
 def worst_index(expected, got):
     """The index (a tuple, () for a scalar) of the entry of ``got`` farthest from ``expected`` (a NaN
     where a number was expected counts as farthest); None when the shapes differ or all entries match."""
-    if got.shape != expected.shape:
-        return None
-    close, _ = _within_tolerance(expected, got)
-    if close.all():
-        return None
-    with np.errstate(invalid="ignore", over="ignore"):
-        diff = np.abs(got - expected)
-    badness = np.where(close, -np.inf, np.where(np.isnan(diff), np.inf, diff))
-    return tuple(int(i) for i in np.unravel_index(int(np.argmax(badness)), expected.shape))
+    return compare(expected, got)[1]
 
 
 def mismatch(expected, got):
     """None when ``got`` matches ``expected`` within tolerance (``_within_tolerance``), else a sentence
     on the worst entry."""
+    return compare(expected, got)[0]
+
+
+def compare(expected, got):
+    """(``mismatch``'s sentence or None, ``worst_index``'s index or None), the tolerance taken once."""
     if got.shape != expected.shape:
-        return f"has shape {got.shape}, expected {expected.shape}"
-    worst = worst_index(expected, got)
-    if worst is None:
-        return None
+        return f"has shape {got.shape}, expected {expected.shape}", None
     close, scale = _within_tolerance(expected, got)
+    if close.all():
+        return None, None
+    with np.errstate(invalid="ignore", over="ignore"):
+        diff = np.abs(got - expected)
+    badness = np.where(close, -np.inf, np.where(np.isnan(diff), np.inf, diff))
+    worst = tuple(int(i) for i in np.unravel_index(int(np.argmax(badness)), expected.shape))
     where = f" at index {worst}" if expected.ndim else ""
     n_bad = int((~close).sum())
     if _reveal[-1]:
         return (f"differs{where}: expected {expected[worst]:.10g}, got {got[worst]:.10g} "
-                f"({n_bad} of {expected.size} entries off)")
+                f"({n_bad} of {expected.size} entries off)"), worst
     off = abs(got[worst] - expected[worst]) / max(scale, ATOL)
     return (f"differs{where}: got {got[worst]:.10g}, off by {off:.2g} of the array's largest entry "
-            f"({n_bad} of {expected.size} entries off)")
+            f"({n_bad} of {expected.size} entries off)"), worst
 
 
 _reveal = [True]  # the grader turns this off: hidden tests' expected values stay hidden
@@ -367,9 +367,9 @@ def judge_values(expected, got, hint=None, what="your code"):
             if name not in step.arrays:
                 problems[name] = "was not recorded"
                 continue
-            problem = mismatch(exp_array, step.arrays[name])
+            problem, at = compare(exp_array, step.arrays[name])
             if problem:
-                problems[name], worst[name] = problem, worst_index(exp_array, step.arrays[name])
+                problems[name], worst[name] = problem, at
         for name, value in exp.facts.items():
             if name not in step.facts:
                 problems[name] = "was not recorded"
