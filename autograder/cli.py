@@ -1,4 +1,4 @@
-"""``python -m autograder {release, grade, demo}``."""
+"""``python -m autograder {release, course, grade, demo}``."""
 import argparse
 import os
 from pathlib import Path
@@ -18,6 +18,13 @@ def main(argv=None):
     release.add_argument("--out", default=str(paths.NOTEBOOKS), help="release folder (default: notebooks/)")
     release.add_argument("--zips", default=str(paths.DIST),
                          help="folder for one zip per lab (notebook, labkit/, data) to upload to an LMS (default: dist/)")
+
+    course = commands.add_parser("course", help="make an nbgrader course directory for a JupyterHub: each lab's "
+                                                "source/ and release/, the gradebook and nbgrader_config.py; then "
+                                                "`nbgrader release_assignment LAB` there (README)")
+    course.add_argument("assignments", nargs="*", help="assignment names (default: all)")
+    course.add_argument("--course-dir", required=True, help="the course directory (made when missing)")
+    course.add_argument("--db-url", help="gradebook database URL (default: SQLite in the course directory)")
 
     grade = commands.add_parser("grade", help="grade SUBMISSIONS_DIR/<student>/<assignment>/<notebook>.ipynb, "
                                               "or a zip of submissions from an LMS")
@@ -88,6 +95,14 @@ def _run(args):
         from .authoring.release import release as run_release
         for target in run_release(args.assignments or None, args.out, args.zips):
             print(f"released {target}  (and {Path(args.zips) / target.name}.zip)")
+    elif args.command == "course":
+        from .authoring.release import setup_course
+        released = setup_course(args.course_dir, args.assignments or None, args.db_url)
+        root = Path(args.course_dir).resolve()
+        for target in released:
+            print(f"released {target}")
+        print(f"\nnext, in {root} (with the kit's venv on PATH): nbgrader release_assignment "
+              f"{released[0].name} --Exchange.root=EXCHANGE (README: On a JupyterHub)")
     elif args.command == "grade":
         from tqdm import tqdm
 

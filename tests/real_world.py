@@ -153,6 +153,14 @@ def helper_module(folder, release_nb, solution_nb):
     (folder / A / "my_optim.py").write_text("import numpy as np\n\n" + answer)
 
 
+def handmade_receipt(folder, release_nb, solution_nb):
+    """A note named like nbgrader's record of a submission beside the notebook (timestamp.txt, and a
+    submission_secret.txt that is no secret): nbgrader cannot read it; the notebook is graded anyway."""
+    _write(folder, _right(release_nb, solution_nb))
+    (folder / A / "timestamp.txt").write_text("handed in late, sorry!")
+    (folder / A / "submission_secret.txt").write_text("my password is hunter2\n")
+
+
 def checkpoint_folder(folder, release_nb, solution_nb):
     """Jupyter's .ipynb_checkpoints/ uploaded along (holding the blank release): never graded."""
     _write(folder, _right(release_nb, solution_nb))
@@ -225,6 +233,7 @@ SUBMISSIONS = {
     "byte_order_mark": byte_order_mark,
     "helper_module": helper_module,
     "checkpoint_folder": checkpoint_folder,
+    "handmade_receipt": handmade_receipt,
     "link_to_grader_file": link_to_a_grader_file,
     "colab": colab,
     "김민수": korean,
@@ -254,6 +263,8 @@ EXPECTED = {
     "byte_order_mark": GRADED + ([],),
     "helper_module": GRADED + (["copied with the notebook: my_optim.py"],),
     "checkpoint_folder": GRADED + ([],),
+    "handmade_receipt": GRADED + (["timestamp.txt left out: 'handed in late, sorry!' is not a time nbgrader can read",
+                                   "submission_secret.txt left out"],),
     "link_to_grader_file": GRADED + ([f"{A}/passwords.txt (a link: not followed)"],),
     "colab": GRADED + ([],),
     "김민수": GRADED + ([f"graded {A}/{A}_김민수.ipynb as"],),

@@ -100,3 +100,32 @@ def test_student_text_cannot_pass_for_another_row_of_the_table_or_the_csv(tmp_pa
         rows = list(csv.DictReader(handle))
     assert len(rows) == 1 and "\n" not in rows[0]["student_id"] and "\x1b" not in rows[0]["message"]
     assert len(rows[0]["message"]) < LONGEST_CELL + 50 and rows[0]["message"].endswith("more characters)")
+
+
+def test_the_course_directorys_nbgrader_config_keeps_the_instructors_own_lines(tmp_path):
+    """nbgrader's commands run in the course directory read its nbgrader_config.py: the kit rewrites its own
+    settings and keeps what the instructor added (``c.Exchange.root``), or a whole file of their own."""
+    from traitlets.config.loader import PyFileConfigLoader
+
+    from autograder.engine.course import CourseDir
+    CourseDir(tmp_path)
+    path = tmp_path / "nbgrader_config.py"
+    path.write_text(path.read_text() + "c.Exchange.root = '/srv/exchange'\n")
+    CourseDir(tmp_path, db_url=f"sqlite:///{tmp_path}/other.db")  # the kit writes it again
+    loaded = PyFileConfigLoader(path.name, str(tmp_path)).load_config()
+    assert loaded.Exchange.root == "/srv/exchange" and loaded.CourseDirectory.db_url.endswith("other.db")
+    assert path.read_text().count("/srv/exchange") == 1
+    own = tmp_path / "own"
+    own.mkdir()
+    (own / "nbgrader_config.py").write_text("c = get_config()\nc.Exchange.root = '/y'\n")
+    CourseDir(own)
+    CourseDir(own)
+    loaded = PyFileConfigLoader("nbgrader_config.py", str(own)).load_config()
+    assert loaded.Exchange.root == "/y" and loaded.CourseDirectory.root == str(own.resolve())
+    assert (own / "nbgrader_config.py").read_text().count("/y") == 1
+
+
+def test_course_refuses_an_unknown_assignment_with_a_clear_message(tmp_path, capsys):
+    assert main(["course", "lab9_transformers", "--course-dir", str(tmp_path / "course")]) == 2
+    out = capsys.readouterr().out
+    assert "not an assignment of this course: lab9_transformers" in out and "lab3_optimizers" in out

@@ -85,10 +85,10 @@ def test_what_nbgrader_puts_back_is_kept_and_marks_tampering(graded):
     course = CourseDir(graded["root"] / "course", limits=catalogue.LIMITS)
     name = f"{ASSIGNMENT}.ipynb"
     assert overwritten(course.path("autograded", "right", ASSIGNMENT, name)) == []
-    nb = notebooks.read(course.path("submitted", "right", ASSIGNMENT, name))
+    nb = notebooks.read(course.path("restored", "right", ASSIGNMENT, name))
     notebooks.nbgrader_meta(notebooks.test_cells(nb)["test_sgd"])["points"] = 100
     nb.metadata["optkit_overwritten"] = "abc"  # a submission's own copy of the key: dropped, never read
-    folder = course.path("submitted", "zz_restore_bypassed", ASSIGNMENT)
+    folder = course.path("restored", "zz_restore_bypassed", ASSIGNMENT)
     folder.mkdir(parents=True)
     nbformat.write(nb, str(folder / name))
     assert course.api.autograde(ASSIGNMENT, "zz_restore_bypassed", force=True, create=True)["success"]

@@ -366,3 +366,64 @@ def test_the_csv_has_columns_only_for_the_assignments_in_it(tmp_path):
         header = next(csv.reader(handle))
     assert "test_sgd" in header and "test_sigmoid" not in header and "test_l2" not in header
     assert "김민지" in (tmp_path / "g.csv").read_text(encoding="utf-8")
+
+
+SECRET = "9f" * 64  # as nbgrader submit writes it: secrets.token_hex(64)
+
+
+def test_nbgraders_record_of_a_submission_is_kept_for_nbgrader(tmp_path, sources, books):
+    """timestamp.txt and submission_secret.txt (nbgrader submit's) beside the notebook are kept for nbgrader
+    (autograde records the time, release_feedback names the feedback by the secret), never named as the
+    student's files; one it could not read is left out, saying why; an earlier attempt's record is dropped
+    with its attempt."""
+    stamp, earlier = "2026-11-03 09:00:00.000000 UTC", "2026-11-02 09:00:00.000000 UTC"
+    folder = tmp_path / "exchange"
+    for name, data in {
+        f"course/submitted/ann/{A}/{A}.ipynb": books["right"],
+        f"course/submitted/ann/{A}/timestamp.txt": stamp + "\n",
+        f"course/submitted/ann/{A}/submission_secret.txt": SECRET,
+        f"course/submitted/ben/{A}/{A}.ipynb": books["right"],
+        f"course/submitted/ben/{A}/timestamp.txt": "yesterday",                # a hand-made one
+        f"course/submitted/ben/{A}/submission_secret.txt": "x" * 5000,
+        f"inbound/cyd+{A}+{earlier}+AbC/{A}.ipynb": books["blank"],             # the exchange's inbound folder
+        f"inbound/cyd+{A}+{earlier}+AbC/timestamp.txt": earlier,
+        f"inbound/cyd+{A}+{earlier}+AbC/submission_secret.txt": SECRET,
+        f"inbound/cyd+{A}+{stamp}+XyZ/{A}.ipynb": books["right"],
+        f"inbound/cyd+{A}+{stamp}+XyZ/timestamp.txt": stamp,
+        f"inbound/cyd+{A}+{stamp}+XyZ/submission_secret.txt": "ab" * 64,
+    }.items():
+        (folder / name).parent.mkdir(parents=True, exist_ok=True)
+        (folder / name).write_text(data)
+    rows = _rows(tmp_path, folder, sources)
+    assert set(rows) == {"ann", "ben", "cyd"}
+    ann, ben, cyd = (_ready(rows, s) for s in ("ann", "ben", "cyd"))
+    assert ann.records == {"timestamp.txt": stamp, "submission_secret.txt": SECRET} and not ann.extras
+    assert "timestamp" not in _text(ann) and "secret" not in _text(ann)
+    assert ben.records == {} and not ben.extras
+    assert "timestamp.txt left out: 'yesterday' is not a time nbgrader can read" in _text(ben)
+    assert "submission_secret.txt left out: not the hexadecimal secret nbgrader submit writes" in _text(ben)
+    assert cyd.records == {"timestamp.txt": stamp, "submission_secret.txt": "ab" * 64}
+    assert cyd.path.read_text() == books["right"]
+    superseded = [r for r in rows["cyd"] if r.status == "superseded"]
+    assert len(superseded) == 1 and f"{A}.ipynb" in _text(superseded[0])  # the earlier notebook, not its record
+
+
+def test_the_releases_own_files_handed_back_unchanged_are_not_the_students(tmp_path, sources, books):
+    """A lab's folder handed back whole (notebook, labkit/, data: an exchange submission, a zipped folder):
+    the release's files unchanged are neither copied nor named; a changed or added one is."""
+    from autograder import paths
+    folder = tmp_path / "submitted"
+    for student in ("ann", "ben"):
+        for path in (paths.NOTEBOOKS / A).rglob("*"):
+            if path.is_file() and path.suffix != ".ipynb" and "__pycache__" not in path.parts:
+                target = folder / student / A / path.relative_to(paths.NOTEBOOKS / A)
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.write_bytes(path.read_bytes())
+        (folder / student / A / f"{A}.ipynb").write_text(books["right"])
+    (folder / "ben" / A / "labkit" / "trace.py").write_text("def report(*a, **k): pass\n")  # changed
+    (folder / "ben" / A / "my_optim.py").write_text("x = 1\n")                               # added
+    rows = _rows(tmp_path, folder, sources)
+    ann, ben = _ready(rows, "ann"), _ready(rows, "ben")
+    assert ann.extras == [] and "labkit" not in _text(ann) and "not used" not in _text(ann)
+    assert sorted(p.as_posix() for p in ben.extras) == ["labkit/trace.py", "my_optim.py"]
+    assert "copied with the notebook: labkit/trace.py, my_optim.py" in _text(ben)

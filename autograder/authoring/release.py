@@ -1,11 +1,9 @@
-"""``release``: regenerate notebooks/ (the student version) from solutions/ with nbgrader."""
-import platform
+"""``release``: regenerate notebooks/ (the student version) from solutions/ with nbgrader; ``course``: the
+same release in an nbgrader course directory, for nbgrader's exchange on a JupyterHub."""
 import shutil
 import tempfile
 import zipfile
 from pathlib import Path
-
-import nbformat
 
 from .. import notebooks, paths
 from ..engine.course import CourseDir
@@ -19,27 +17,6 @@ def check_source(assignment):
             if "hidden_test(" not in notebooks.hidden_code(cell.source):
                 raise ValueError(f"{path.name}: test cell {grade_id!r} has no hidden_test(...) "
                                  "between the hidden-test delimiters; the grader could not decide it.")
-
-
-# What ipykernel reports of its language, with this Python's version. JupyterLab writes what the kernel
-# reports into the notebook as it starts, and marks the notebook modified when anything differs: a
-# notebook released here opens unmodified in the kit's environment (another Python version marks it).
-LANGUAGE_INFO = {"codemirror_mode": {"name": "ipython", "version": 3}, "file_extension": ".py",
-                 "mimetype": "text/x-python", "name": "python", "nbconvert_exporter": "python",
-                 "pygments_lexer": "ipython3", "version": platform.python_version()}
-
-
-KERNELSPEC = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}  # ipykernel's own
-
-
-def _with_kernel_metadata(folder):
-    """Give every notebook in ``folder`` ipykernel's KERNELSPEC and LANGUAGE_INFO, as JupyterLab writes
-    them when the kernel starts: a fresh notebook opens unmodified."""
-    for path in sorted(Path(folder).glob("*.ipynb")):
-        nb = notebooks.read(path)
-        nb.metadata["kernelspec"] = KERNELSPEC
-        nb.metadata["language_info"] = LANGUAGE_INFO
-        nbformat.write(nb, str(path))
 
 
 def write_zip(folder, zip_path):
@@ -74,8 +51,27 @@ def release(assignments=None, out_dir=paths.NOTEBOOKS, zip_dir=paths.DIST):
             if target.exists():
                 shutil.rmtree(target)
             shutil.copytree(released, target)
-            _with_kernel_metadata(target)
             if zip_dir is not None:
                 write_zip(target, Path(zip_dir) / f"{assignment}.zip")
             written.append(target)
     return written
+
+
+def setup_course(course_dir, assignments=None, db_url=None):
+    """Make ``course_dir`` an nbgrader course directory holding each assignment (default: all): source/
+    (solutions and the labkit modules they import), release/ (the student version, as notebooks/ holds it),
+    the gradebook (``db_url``, default SQLite there) and nbgrader_config.py. Then, in ``course_dir``,
+    ``nbgrader release_assignment <assignment>`` hands it out through the exchange, ``nbgrader collect``
+    brings the submissions into submitted/, and ``python -m autograder grade <course_dir>/submitted
+    --course-dir <course_dir>`` grades them there. Returns the release folders.
+    Raises ValueError for an assignment the kit does not have, or a source notebook the grader could not decide."""
+    known = paths.assignments()
+    unknown = [a for a in assignments or [] if a not in known]
+    if unknown:
+        raise ValueError(f"not an assignment of this course: {', '.join(unknown)} (the course has {', '.join(known)})")
+    course = CourseDir(course_dir, db_url)
+    released = []
+    for assignment in assignments or known:
+        check_source(assignment)
+        released.append(course.generate(assignment))
+    return released

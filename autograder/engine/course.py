@@ -3,6 +3,7 @@ import functools
 import json
 import logging
 import os
+import platform
 import shutil
 import subprocess
 import sys
@@ -11,9 +12,10 @@ import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
+import nbformat
 from sqlalchemy.engine import make_url  # nbgrader's own URL parser: every place a password can sit
 
-from .. import paths
+from .. import notebooks, paths
 from ..authoring import closure
 from ..sandbox.policy import SandboxError, clean_environment, interpreter, sandboxed
 from ..sandbox.warm_kernels import WarmKernelManager, server_for
@@ -64,7 +66,31 @@ def sandbox_available():
     return sandbox_problem() is None
 
 
+# What ipykernel reports of its language, with this Python's version. JupyterLab writes what the kernel
+# reports into the notebook as it starts, and marks the notebook modified when anything differs: a
+# notebook released here opens unmodified in the kit's environment (another Python version marks it).
+LANGUAGE_INFO = {"codemirror_mode": {"name": "ipython", "version": 3}, "file_extension": ".py",
+                 "mimetype": "text/x-python", "name": "python", "nbconvert_exporter": "python",
+                 "pygments_lexer": "ipython3", "version": platform.python_version()}
+
+
+KERNELSPEC = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}  # ipykernel's own
+
+
+def with_kernel_metadata(folder):
+    """Give every notebook in ``folder`` ipykernel's KERNELSPEC and LANGUAGE_INFO, as JupyterLab writes
+    them when the kernel starts: a fresh notebook opens unmodified."""
+    for path in sorted(Path(folder).glob("*.ipynb")):
+        nb = notebooks.read(path)
+        nb.metadata["kernelspec"] = KERNELSPEC
+        nb.metadata["language_info"] = LANGUAGE_INFO
+        nbformat.write(nb, str(path))
+
+
 KERNEL_NAME = "optkit-limited"
+KIT_SETTINGS = "# Written by the course kit: `jupyter lab` started in this folder shows nbgrader's formgrader\n"
+OWN_SETTINGS = ("# Your own settings go below this line (c.Exchange.root = ..., say): the kit keeps them when it "
+                "writes this file again\n")
 
 
 def _write_atomically(path, text):
@@ -79,7 +105,9 @@ def _write_atomically(path, text):
 
 
 class CourseDir:
-    """``root``/source/<assignment> (solutions + labkit), release/, submitted/, autograded/, ..."""
+    """``root``/source/<assignment> (solutions + labkit), release/, restored/ (what is graded), autograded/,
+    feedback/, gradebook.db, nbgrader_config.py: an nbgrader course directory (its own ``submitted/`` is
+    left to ``nbgrader collect``)."""
 
     def __init__(self, root, db_url=None, limits=Limits(), hidden=()):
         _venv_bin_on_path()  # before anything opens the gradebook (the CSV's scores read it too)
@@ -102,18 +130,28 @@ class CourseDir:
 
     def _write_formgrader_config(self):
         """nbgrader_config.py in the course directory: ``jupyter lab`` started there shows nbgrader's
-        formgrader on this gradebook. A database URL's password is left out of the file."""
+        formgrader on this gradebook, and nbgrader's commands run there (``release_assignment``,
+        ``collect``, ``release_feedback``) use this course. A database URL's password is left out of the
+        file. The instructor's own lines (below ``OWN_SETTINGS``, or a whole file the kit did not write)
+        are kept."""
         db_url = self.config.CourseDirectory.db_url
         url = make_url(db_url)
         clean = url._replace(password=None).difference_update_query(["password"])
         shown = clean.render_as_string(hide_password=False) if clean != url else db_url
-        text = ("# Written by the course kit: `jupyter lab` started in this folder shows nbgrader's formgrader\n"
+        text = (KIT_SETTINGS +
                 "c = get_config()  # noqa: F821\n"
                 f"c.CourseDirectory.root = {str(self.root)!r}\n"
                 f"c.CourseDirectory.course_id = {COURSE_ID!r}\n"
                 f"c.CourseDirectory.db_url = {shown!r}"
-                + ("  # add the password (or use ~/.pgpass)\n" if shown != db_url else "\n"))
-        _write_atomically(self.root / "nbgrader_config.py", text)
+                + ("  # add the password (or use ~/.pgpass)\n" if shown != db_url else "\n")
+                + OWN_SETTINGS)
+        path = self.root / "nbgrader_config.py"
+        before = path.read_text(errors="replace") if path.exists() else ""
+        if OWN_SETTINGS in before:
+            text += before.split(OWN_SETTINGS, 1)[1]
+        elif before.strip() and not before.startswith(KIT_SETTINGS):
+            text += before
+        _write_atomically(path, text)
 
     def _install_kernel(self):
         """The graded kernel's kernelspec: what a forked kernel runs (warm_kernels does the forking)."""
@@ -182,7 +220,8 @@ class CourseDir:
         return result
 
     def generate(self, assignment):
-        """Install the source of ``assignment`` and run nbgrader generate_assignment (fills release/)."""
+        """Install the source of ``assignment`` and run nbgrader generate_assignment: release/<assignment>/
+        (the student version, as ``nbgrader release_assignment`` hands it out) and the gradebook's cells."""
         self.install_source(assignment)
         try:
             self.run("generate_assignment", assignment, force=True, create=True)
@@ -192,8 +231,10 @@ class CourseDir:
                     f"the gradebook in {self.root} holds grades made with another version of {assignment}'s "
                     "cells; grade into a new --course-dir (or move this one away)") from None
             raise
-        return self.root / "release" / assignment
+        released = self.root / "release" / assignment
+        with_kernel_metadata(released)
+        return released
 
     def path(self, kind, *parts):
-        """A path below the course directory: kind is source, release, submitted, autograded, feedback."""
+        """A path below the course directory: kind is source, release, restored, autograded, feedback."""
         return self.root.joinpath(kind, *parts)

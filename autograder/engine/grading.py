@@ -22,6 +22,7 @@ from ..sandbox import fork_server
 from .bounded_execute import LOST_KEY, TRUNCATED_KEY, human
 from .course import CourseDir, Limits, sandbox_problem
 from .journal import Journal, grader_fingerprint, submission_fingerprint
+from .nbgrader_config import RESTORED
 from .preprocessors import OVERWRITTEN_KEY
 
 
@@ -427,8 +428,9 @@ def _grade_one(course, student, assignment, group, feedback_dir):
 
 
 def _autograde(course, student, assignment, group):
-    """The submitted folder (notebooks matched to the release, helper files along), then nbgrader."""
-    folder = course.path("submitted", student, assignment)
+    """The restored folder (notebooks matched to the release, helper files along, nbgrader's record of the
+    submission), then nbgrader."""
+    folder = course.path(RESTORED, student, assignment)
     if folder.exists():
         shutil.rmtree(folder)
     folder.mkdir(parents=True)
@@ -437,6 +439,8 @@ def _autograde(course, student, assignment, group):
             target = folder / extra
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(row.path.parent / extra, target)
+        for name, text in row.records.items():  # nbgrader reads the time at autograde, the secret at release_feedback
+            (folder / name).write_text(text)
     for row in group:
         release_nb = notebooks.read(course.path("release", assignment, f"{row.notebook}.ipynb"))
         source_nb = notebooks.read(course.path("source", assignment, f"{row.notebook}.ipynb"))

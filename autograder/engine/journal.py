@@ -27,9 +27,11 @@ def grader_fingerprint(limits):
 
 
 def submission_fingerprint(group):
-    """The submitted files of one student's assignment (rows with .path, .notebook and .extras)."""
+    """The submitted files of one student's assignment (rows with .path, .notebook, .extras and .records:
+    a new ``nbgrader submit`` of the same notebook is graded again, its feedback named by its new secret)."""
     return _digest([row.notebook.encode() + row.path.read_bytes() for row in group]
-                   + [str(extra).encode() + (row.path.parent / extra).read_bytes() for row in group for extra in row.extras])
+                   + [str(extra).encode() + (row.path.parent / extra).read_bytes() for row in group for extra in row.extras]
+                   + [f"{name}\0{text}" for row in group for name, text in sorted(row.records.items())])
 
 
 class Journal:

@@ -1,7 +1,7 @@
 """The course's nbgrader configuration, as a function of the course directory.
 
 Everything nbgrader does for the kit runs with this configuration: a working course directory
-(``source/``, ``release/``, ``submitted/``, ``autograded/``, ``feedback/`` and ``gradebook.db``),
+(``source/``, ``release/``, ``restored/``, ``autograded/``, ``feedback/`` and ``gradebook.db``),
 our ``DecideFromTraces`` preprocessor between Execute and SaveAutoGrades, and hidden tests removed
 from the feedback. (Deleted cells are put back before nbgrader runs: ``autograder.intake.restore``.)
 """
@@ -16,6 +16,9 @@ from .bounded_execute import BoundedExecute
 from .preprocessors import AwardExtraCredit, DecideFromTraces, NoteOverwrites
 
 COURSE_ID = "optimizers-course"
+# What nbgrader autogrades: the submissions with their cells matched to the release (intake.restore).
+# Not nbgrader's `submitted/`, which `nbgrader collect` fills with the originals a run may be given.
+RESTORED = "restored"
 
 
 def course_config(root, db_url=None):
@@ -23,6 +26,7 @@ def course_config(root, db_url=None):
     c = Config()
     c.CourseDirectory.root = str(root)
     c.CourseDirectory.course_id = COURSE_ID
+    c.CourseDirectory.submitted_directory = RESTORED
     # SQLite waits up to 60 s for a lock (parallel workers write one at a time) instead of failing
     c.CourseDirectory.db_url = db_url or f"sqlite:///{root}/gradebook.db?timeout=60"
     c.OverwriteCells.add_missing_cells = False  # autograder.intake.restore does it (nbgrader 0.9.6 can fail)

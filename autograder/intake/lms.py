@@ -132,9 +132,7 @@ def nbgrader_exchange(parts, context):
     for i, part in enumerate(parts[:-1]):
         found = NBGRADER_INBOUND.fullmatch(part)
         if found and submissions.key(found.group("assignment")) in context["assignments"]:
-            inner = "/".join(parts[i + 1:])
-            return Found(found.group("id"), None if inner == "timestamp.txt" else inner, "nbgrader exchange",
-                         attempt=found.group("time"))
+            return Found(found.group("id"), "/".join(parts[i + 1:]), "nbgrader exchange", attempt=found.group("time"))
     return None
 
 
@@ -142,10 +140,7 @@ def nbgrader_submitted(parts, context):
     """nbgrader's ``[anything/]<student_id>/<assignment>/...`` (``collect``'s layout)."""
     for i, part in enumerate(parts[1:-1], start=1):
         if submissions.key(part) in context["assignments"] and parts[i - 1] not in COURSE_FOLDERS | NBGRADER_FOLDERS:
-            inner = "/".join(parts[i:])
-            if parts[-1] == "timestamp.txt" and len(parts) == i + 2:
-                return Found(parts[i - 1], None, "nbgrader")
-            return Found(parts[i - 1], inner, "nbgrader")
+            return Found(parts[i - 1], "/".join(parts[i:]), "nbgrader")
     return None
 
 
@@ -600,6 +595,8 @@ def _write(placed, target, result, source):
             if found.inner is None:  # the system's own record (a receipt, a timestamp): its attempt is noted
                 continue
             if latest is not None and found.attempt != latest:
+                if PurePosixPath(found.inner).name in submissions.RECORDS:  # the record of an attempt not graded
+                    continue
                 result.unused.append(Submission(student_id, "", "", status=status.SUPERSEDED, notes=[
                     f"{item.path} (in {where}): attempt {found.attempt}, not the latest ({latest})"]))
                 continue

@@ -21,8 +21,12 @@ is graded for them only; the ungraded notebooks (no test points) are only named.
 Every file found is accounted for: graded, copied along with the graded notebook (the non-notebook
 files of its folder: helper modules, data; size-capped), or named in the message. Jupyter's and
 operating systems' own files (``.ipynb_checkpoints/``, ``__pycache__/``, ``__MACOSX/``, hidden
-files) are skipped. The originals are only read.
+files) are skipped. nbgrader's record of a submission next to the graded notebook (``timestamp.txt``,
+``submission_secret.txt``, written by ``nbgrader submit``) is kept for nbgrader, not as the student's
+files (``records``). The originals are only read.
 """
+import functools
+import hashlib
 import os
 import re
 from dataclasses import dataclass, field
@@ -30,7 +34,7 @@ from pathlib import Path
 
 import nbformat
 
-from .. import notebooks
+from .. import notebooks, paths
 from ..status import INVALID, MISSING, READY, STRAY  # noqa: F401 - READY: read as intake.READY too
 from .cellcode import defined_names
 
@@ -54,6 +58,7 @@ class Submission:
     tampered: bool = False        # a change that could raise a score was found (and undone)
     csv_id: str = ""              # the id as the LMS gave it, when the folder name had to differ
     done: bool = False            # graded (or failed for a reason of its own) in this run or an earlier one
+    records: dict = field(default_factory=dict)   # nbgrader's record of the submission: {file name: text}
 
     RESULT = ("status", "notes", "restored_tests", "tampered")  # what grading sets: kept by the journal
 
@@ -195,12 +200,23 @@ class _Student:
             others.append((path, reasons[differs]))
         return ordered[0], others
 
-    def extras(self, path):
-        """(files to copy along with the notebook ``path``, notes on what was left out). Python modules
-        first, then the files the notebook names, then the smallest: within the caps, what the code needs."""
+    def extras(self, path, assignment):
+        """(files to copy along with the notebook ``path`` of ``assignment``, notes on what was left out).
+        Python modules first, then the files the notebook names, then the smallest: within the caps, what
+        the code needs. The release's own files handed back unchanged (``labkit/``, data) are not the
+        student's: nbgrader puts the source's copies there anyway."""
         folder, chosen, left_out, total = path.parent, [], [], 0
         text = path.read_text(errors="replace") if path.stat().st_size <= MAX_NOTEBOOK_BYTES else ""
-        files = [f for f in self.files if not is_notebook_name(f.name) and folder in f.parents]
+        given = released_files(assignment)
+        files = []
+        for f in self.files:
+            if is_notebook_name(f.name) or folder not in f.parents or (f.parent == folder and f.name in RECORDS):
+                continue
+            rel = f.relative_to(folder).as_posix()
+            if rel in given and f.stat().st_size == given[rel][0] and _sha256(f) == given[rel][1]:
+                self.used.add(f)
+                continue
+            files.append(f)
         files.sort(key=lambda f: (f.suffix != ".py", f.name not in text, f.stat().st_size, str(f)))
         for file in files:
             size = file.stat().st_size
@@ -216,6 +232,62 @@ class _Student:
             notes.append(f"not copied for grading (over {MAX_EXTRA_FILES} files or {MAX_EXTRA_BYTES >> 20} MiB): "
                          + _names(left_out))
         return chosen, notes
+
+
+    def records(self, path):
+        """({file name: text} of nbgrader's record next to the notebook ``path``, notes on a record left out):
+        what nbgrader reads at autograde (the submission's time) and at release_feedback (the secret that
+        names the student's feedback file). A record nbgrader could not read is left out, with a note."""
+        kept, notes = {}, []
+        for name, valid in RECORDS.items():
+            file = path.parent / name
+            if file not in self.files:
+                continue
+            self.used.add(file)
+            text = file.read_bytes()[:MAX_RECORD_BYTES + 1].decode("utf-8", errors="replace").strip()
+            why = valid(text)
+            if why:
+                notes.append(f"{name} left out: {why}")
+            else:
+                kept[name] = text
+        return kept, notes
+
+
+def _sha256(path):
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+@functools.lru_cache(maxsize=None)
+def released_files(assignment):
+    """{path in the release folder: (size, sha256)} of the files the release of ``assignment`` hands out
+    besides its notebooks (``labkit/``, data), from notebooks/; {} for an unknown assignment."""
+    folder = paths.NOTEBOOKS / assignment
+    return {p.relative_to(folder).as_posix(): (p.stat().st_size, _sha256(p)) for p in sorted(folder.rglob("*"))
+            if p.is_file() and not is_notebook_name(p.name) and not any(skipped(part) for part in p.relative_to(folder).parts)}
+
+
+def _timestamp_problem(text):
+    """None for a time nbgrader reads (its own parser), else why not."""
+    from nbgrader.utils import parse_utc
+    if len(text) > 100:
+        return "longer than a time"
+    try:
+        parse_utc(text)
+    except (ValueError, OverflowError, TypeError):
+        return f"{text[:40]!r} is not a time nbgrader can read"
+    return None
+
+
+def _secret_problem(text):
+    """None for a secret as ``nbgrader submit`` writes it (hexadecimal), else why not."""
+    if not re.fullmatch(r"[0-9a-fA-F]{16,512}", text):
+        return "not the hexadecimal secret nbgrader submit writes"
+    return None
+
+
+# nbgrader submit's record of a submission, in its folder: checked, then kept for nbgrader
+RECORDS = {"timestamp.txt": _timestamp_problem, "submission_secret.txt": _secret_problem}
+MAX_RECORD_BYTES = 1024
 
 
 def _points(source_nb):
@@ -252,8 +324,9 @@ def _row(student, assignment, notebook, only_assignment):
     if nb is None:
         row.status, row.notes = INVALID, [problem] + row.notes
         return row
-    row.extras, notes = student.extras(chosen)
-    row.notes += notes
+    row.extras, notes = student.extras(chosen, assignment)
+    row.records, record_notes = student.records(chosen)
+    row.notes += notes + record_notes
     return row
 
 
