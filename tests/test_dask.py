@@ -161,6 +161,52 @@ def test_a_worker_that_cannot_grade_for_this_command_is_refused_at_once(tmp_path
         log.close()
 
 
+def test_a_threaded_worker_that_joins_mid_batch_grades_nobody_wrong(tmp_path, cluster, release_nb, solution_nb,
+                                                                    monkeypatch):
+    """A worker of two threads joins after the command checked the cluster (two students would share its
+    kernel factory): the students it is given get a row that says why, never a grade, and the same command
+    run again once it is gone grades them; the others' grades stand."""
+    from autograder.engine import grading
+    address, _ = cluster
+    log = open(tmp_path / "threaded.log", "w")
+    late = []
+    checked = grading.Cluster._check_workers
+
+    def check_then_let_a_threaded_worker_join(self, limits):
+        checked(self, limits)
+        late.append(_start([str(paths.REPO / ".venv" / "bin" / "dask"), "worker", address, "--nthreads", "2",
+                            "--no-nanny", "--no-dashboard", "--name", "threaded",
+                            "--local-directory", str(tmp_path / "threaded")], log))
+        deadline = time.monotonic() + 60
+        while not any(w.get("name") == "threaded" for w in self.client.scheduler_info()["workers"].values()):
+            assert time.monotonic() < deadline, "the threaded worker did not join"
+            time.sleep(0.2)
+    monkeypatch.setattr(grading.Cluster, "_check_workers", check_then_let_a_threaded_worker_join)
+    _batch(tmp_path / "submitted", release_nb, solution_nb, students=2)
+    try:
+        first = grading.grade(tmp_path / "submitted", tmp_path / "g.csv", course_dir=tmp_path / "course",
+                              limits=catalogue.LIMITS, scheduler=address, log=lambda m: None)
+    finally:
+        for process in late:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+        log.close()
+    refused = [r for r in first if r["status"] == "error"]
+    assert refused, "the threaded worker was given no student"
+    assert all("this Dask worker runs 2 threads" in r["message"] for r in refused), refused
+    monkeypatch.setattr(grading.Cluster, "_check_workers", checked)
+    second = grading.grade(tmp_path / "submitted", tmp_path / "g2.csv", course_dir=tmp_path / "course",
+                           limits=catalogue.LIMITS, scheduler=address, log=lambda m: None)
+    by_student = {r["student_id"]: r for r in second}
+    assert {r["status"] for r in second} <= {"graded", "tampered"}, second
+    for row in first:
+        if row["status"] != "error":  # kept as graded the first time
+            assert (row["status"], row["score"]) == (by_student[row["student_id"]]["status"],
+                                                     by_student[row["student_id"]]["score"])
+    full = catalogue.points(A)[1]
+    assert all(r["score"] == full for r in second if r["student_id"].startswith("right")), second
+
+
 def test_when_no_worker_is_left_the_command_stops_and_says_so(tmp_path, cluster, release_nb, solution_nb,
                                                               monkeypatch):
     """The last worker killed mid-batch: after ``Cluster.ALONE_SECONDS`` without any worker, the command
