@@ -25,6 +25,9 @@ from autograder.engine.nbgrader_config import COURSE_ID
 A = "lab3_optimizers"
 MISTAKE = "momentum_velocity_not_stored"
 BOB = "bob.lee@uni.example"  # a hub whose log-in (OAuth) names users by e-mail
+CAROL_AS = "my lab3 final.ipynb"  # carol renames her notebook, and prints the hidden tests her kernel runs
+SPY = ("\n_seen = []\nget_ipython().events.register('pre_run_cell', lambda info: _seen.append(info.raw_cell))\n")
+PRINT_HIDDEN = "print('\\n'.join(c for c in _seen + list(In) if 'hidden' in c))"
 NBGRADER = str(Path(sys.executable).with_name("nbgrader"))
 pytestmark = pytest.mark.skipif(not catalogue.SANDBOX, reason="the students' servers are bubblewrap sandboxes "
                                 "(`make sandbox` installs bubblewrap)")
@@ -86,12 +89,18 @@ def _grade(hub, csv_name):
         return {row["student_id"]: row for row in csv.DictReader(f)}, log
 
 
-def _fill(hub, student, mistake=None):
-    """The student's answers in the notebook they fetched (the reference answers, or with ``mistake``)."""
+def _fill(hub, student, mistake=None, spy=False):
+    """The student's answers in the notebook they fetched (the reference answers, or with ``mistake``);
+    ``spy``: code that records every cell the kernel runs, printed at the end, in a renamed notebook."""
     path = hub.home(student) / A / f"{A}.ipynb"
     fetched = notebooks.read(path)
     solution = notebooks.read(paths.SOLUTIONS / A / f"{A}.ipynb")
     nb = samples.answered(fetched, solution) if mistake is None else samples.with_mistake(fetched, solution, A, mistake)
+    if spy:
+        notebooks.solution_cells(nb)["create_mini_batches"].source += SPY
+        nb.cells.append(nbformat.v4.new_code_cell(PRINT_HIDDEN))
+        path.unlink()
+        path = path.with_name(CAROL_AS)
     nbformat.write(nb, str(path))
 
 
@@ -112,18 +121,19 @@ def test_release_fetch_submit_collect_grade_and_feedback_through_nbgraders_excha
     assert "nbgrader release_assignment" in _kit(tmp_path, "course", A, "--course-dir", str(hub.course))
     hub.instructor("release_assignment", A)
 
-    for student in ("alice", BOB):
+    for student in ("alice", BOB, "carol"):
         hub.student(student, "fetch_assignment", A)
     fetched = hub.home("alice") / A
     assert _digest(fetched) == _digest(paths.NOTEBOOKS / A)  # exactly the kit's release: notebook, labkit/, data
     _fill(hub, "alice")
     _fill(hub, BOB, MISTAKE)
-    for student in ("alice", BOB):
+    _fill(hub, "carol", spy=True)
+    for student in ("alice", BOB, "carol"):
         hub.student(student, "submit", A)
 
     hub.instructor("collect", A)
     submitted = hub.course / "submitted"
-    assert sorted(p.name for p in submitted.iterdir()) == sorted(["alice", BOB])
+    assert sorted(p.name for p in submitted.iterdir()) == sorted(["alice", BOB, "carol"])
     before = _digest(submitted)
     rows, _ = _grade(hub, "grades.csv")
     assert _digest(submitted) == before  # what nbgrader collected is graded, never changed
@@ -131,7 +141,8 @@ def test_release_fetch_submit_collect_grade_and_feedback_through_nbgraders_excha
     max_score, full = catalogue.points(A)
     momentum = catalogue.test_points(A, "test_momentum")
     assert {s: (r["status"], float(r["score"]), float(r["max_score"])) for s, r in rows.items()} == {
-        "alice": ("graded", full, max_score), BOB: ("graded", full - momentum, max_score)}
+        "alice": ("graded", full, max_score), BOB: ("graded", full - momentum, max_score),
+        "carol": ("graded", full, max_score)}
     assert all("timestamp" not in r["message"] and "secret" not in r["message"] for r in rows.values()), rows
 
     from nbgrader.api import Gradebook
@@ -142,26 +153,32 @@ def test_release_fetch_submit_collect_grade_and_feedback_through_nbgraders_excha
             assert gradebook.find_submission(A, student).timestamp == parse_utc(stamp).replace(tzinfo=None)
 
     hub.instructor("release_feedback", A)
-    for student in ("alice", BOB):
+    for student in ("alice", BOB, "carol"):
         hub.student(student, "fetch_feedback", A)
     alice, bob = _feedback(hub, "alice"), _feedback(hub, BOB)
     assert len(alice) == len(bob) == 1, (alice, bob)
     alice_html, bob_html = next(iter(alice.values())), next(iter(bob.values()))
+    [carol_html] = [p.read_text() for p in (hub.home("carol") / A / "feedback").glob("*/*.html")]  # by her name
+    assert "line removed from the feedback" in carol_html or "output removed from the feedback" in carol_html
     says = samples.MISTAKES[A][MISTAKE].says["test_momentum"]
     assert says in bob_html and says not in alice_html
     hidden = [line.strip() for cell in notebooks.test_cells(notebooks.read(paths.SOLUTIONS / A / f"{A}.ipynb")).values()
               for line in notebooks.hidden_code(cell.source).splitlines() if line.strip()]
     assert hidden
-    for html in (alice_html, bob_html):
+    for html in (alice_html, bob_html, carol_html):
         assert "hidden_test(" not in html and "BEGIN HIDDEN TESTS" not in html
         assert not [line for line in hidden if line in html]
 
-    # alice hands in again (the same notebook): a new submission, graded again, its feedback found by its new secret
+    # alice hands in again (the same notebook): a new submission, graded again, its feedback found by its new
+    # secret; bob hands in again without his notebook: the CSV says so, and that the course still shows his first
     hub.student("alice", "submit", A)
+    (hub.home(BOB) / A / f"{A}.ipynb").unlink()
+    hub.student(BOB, "submit", A)
     hub.instructor("collect", "--update", A)
     rows, log = _grade(hub, "again.csv")
-    assert f"{BOB} / lab3_optimizers: already graded, kept" in log and "alice / lab3_optimizers: already graded" not in log
-    assert float(rows["alice"]["score"]) == full and float(rows[BOB]["score"]) == full - momentum
+    assert "carol / lab3_optimizers: already graded, kept" in log and "alice / lab3_optimizers: already graded" not in log
+    assert float(rows["alice"]["score"]) == full and float(rows["carol"]["score"]) == full
+    assert rows[BOB]["status"] == "missing notebook" and "still holds the grade of an earlier submission" in rows[BOB]["message"]
     hub.instructor("release_feedback", A)
     hub.student("alice", "fetch_feedback", A)
     assert len(_feedback(hub, "alice")) == 2  # one folder per submission's time

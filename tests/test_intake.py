@@ -120,3 +120,21 @@ def test_a_student_with_only_a_hidden_notebook_or_a_linked_folder_still_gets_a_r
     assert hidden.status == submissions.MISSING and ".lab3_optimizers.ipynb (a hidden file: not graded)" in _text(hidden)
     [linked] = rows["linked"]
     assert linked.status == submissions.MISSING and "a link: not followed" in _text(linked)
+
+
+def test_the_course_directory_given_as_the_download_yields_only_its_students(tmp_path, sources, books):
+    """An instructor who gives `grade` the course directory itself (not its submitted/): the kit's own folders
+    (jupyter/, restored/, autograded/, feedback/...) and an earlier CSV are no students."""
+    import types
+
+    from autograder.engine.grading import _intake, exchange_course
+    course = tmp_path / "course"
+    _put(course, f"submitted/alice/{A}/{A}.ipynb", books["right"])
+    _put(course, "nbgrader_config.py", "c = get_config()\n")
+    for own in ("jupyter/kernels/optkit-limited/kernel.json", f"restored/alice/{A}/{A}.ipynb",
+                f"autograded/alice/{A}/{A}.ipynb", f"feedback/alice/{A}/{A}.html", "kernel-slots/0/x",
+                "grades.csv", f"grades_feedback/alice/{A}/{A}.html", "journal.json"):
+        _put(course, own, books["right"] if own.endswith(".ipynb") else "x")
+    rows = _intake(course, types.SimpleNamespace(root=course), sources, None, None)
+    assert [(r.student_id, r.status) for r in rows] == [("alice", submissions.READY)], [(r.student_id, r.notes) for r in rows]
+    assert exchange_course(course / "submitted") == course.resolve() and exchange_course(course) is None

@@ -372,19 +372,25 @@ SECRET = "9f" * 64  # as nbgrader submit writes it: secrets.token_hex(64)
 
 
 def test_nbgraders_record_of_a_submission_is_kept_for_nbgrader(tmp_path, sources, books):
-    """timestamp.txt and submission_secret.txt (nbgrader submit's) beside the notebook are kept for nbgrader
-    (autograde records the time, release_feedback names the feedback by the secret), never named as the
-    student's files; one it could not read is left out, saying why; an earlier attempt's record is dropped
-    with its attempt."""
-    stamp, earlier = "2026-11-03 09:00:00.000000 UTC", "2026-11-02 09:00:00.000000 UTC"
+    """timestamp.txt and submission_secret.txt where nbgrader submit writes them (the top of the submission)
+    are kept for nbgrader (autograde records the time, release_feedback names the feedback by the secret),
+    never as the student's files; one nbgrader could not read is left out, saying why; files of those names
+    elsewhere are the student's and never copied where nbgrader's would stand; an earlier attempt's record
+    goes with its attempt; a notebook submitted in a subfolder is noted (fetch_feedback does not look there)."""
+    stamp, earlier, forged = "2026-11-03 09:00:00.000000 UTC", "2026-11-02 09:00:00.000000 UTC", "2000-01-01 00:00:00 UTC"
     folder = tmp_path / "exchange"
     for name, data in {
         f"course/submitted/ann/{A}/{A}.ipynb": books["right"],
         f"course/submitted/ann/{A}/timestamp.txt": stamp + "\n",
         f"course/submitted/ann/{A}/submission_secret.txt": SECRET,
         f"course/submitted/ben/{A}/{A}.ipynb": books["right"],
-        f"course/submitted/ben/{A}/timestamp.txt": "yesterday",                # a hand-made one
+        f"course/submitted/ben/{A}/timestamp.txt": "yesterday",                 # edited in the exchange
         f"course/submitted/ben/{A}/submission_secret.txt": "x" * 5000,
+        f"course/submitted/nina/{A}/work/{A}.ipynb": books["right"],           # in a subfolder, with forged records
+        f"course/submitted/nina/{A}/work/timestamp.txt": forged,
+        f"course/submitted/nina/{A}/work/submission_secret.txt": "ab" * 64,
+        f"course/submitted/nina/{A}/timestamp.txt": stamp,
+        f"course/submitted/nina/{A}/submission_secret.txt": SECRET,
         f"inbound/cyd+{A}+{earlier}+AbC/{A}.ipynb": books["blank"],             # the exchange's inbound folder
         f"inbound/cyd+{A}+{earlier}+AbC/timestamp.txt": earlier,
         f"inbound/cyd+{A}+{earlier}+AbC/submission_secret.txt": SECRET,
@@ -395,17 +401,36 @@ def test_nbgraders_record_of_a_submission_is_kept_for_nbgrader(tmp_path, sources
         (folder / name).parent.mkdir(parents=True, exist_ok=True)
         (folder / name).write_text(data)
     rows = _rows(tmp_path, folder, sources)
-    assert set(rows) == {"ann", "ben", "cyd"}
-    ann, ben, cyd = (_ready(rows, s) for s in ("ann", "ben", "cyd"))
+    assert set(rows) == {"ann", "ben", "cyd", "nina"}
+    ann, ben, cyd, nina = (_ready(rows, s) for s in ("ann", "ben", "cyd", "nina"))
     assert ann.records == {"timestamp.txt": stamp, "submission_secret.txt": SECRET} and not ann.extras
     assert "timestamp" not in _text(ann) and "secret" not in _text(ann)
     assert ben.records == {} and not ben.extras
     assert "timestamp.txt left out: 'yesterday' is not a time nbgrader can read" in _text(ben)
-    assert "submission_secret.txt left out: not the hexadecimal secret nbgrader submit writes" in _text(ben)
+    assert "submission_secret.txt left out: longer than nbgrader writes it" in _text(ben)
+    assert "nbgrader's fetch_feedback will not find this feedback" in _text(ben)
     assert cyd.records == {"timestamp.txt": stamp, "submission_secret.txt": "ab" * 64}
     assert cyd.path.read_text() == books["right"]
     superseded = [r for r in rows["cyd"] if r.status == "superseded"]
     assert len(superseded) == 1 and f"{A}.ipynb" in _text(superseded[0])  # the earlier notebook, not its record
+    assert nina.records == {"timestamp.txt": stamp, "submission_secret.txt": SECRET}   # the real ones, not hers
+    assert nina.extras == []
+    assert f"not copied for grading: {A}/work/submission_secret.txt (nbgrader's name" in _text(nina)
+    assert "the notebook was submitted in work/, where nbgrader's fetch_feedback does not look" in _text(nina)
+
+
+def test_a_file_holding_the_courses_solutions_or_hidden_tests_is_never_copied(tmp_path, sources, books):
+    """``nbgrader collect`` follows a link a student slipped into the exchange: the copy of a course file
+    (the source notebook, the gradebook) is not given to the student's kernel."""
+    from autograder import paths
+    folder = tmp_path / "submitted"
+    (folder / "rita" / A).mkdir(parents=True)
+    (folder / "rita" / A / f"{A}.ipynb").write_text(books["right"])
+    (folder / "rita" / A / "notes.py").write_bytes((paths.SOLUTIONS / A / f"{A}.ipynb").read_bytes())
+    (folder / "rita" / A / "my_optim.py").write_text("x = 1\n")
+    rita = _ready(_rows(tmp_path, folder, sources), "rita")
+    assert [p.as_posix() for p in rita.extras] == ["my_optim.py"]
+    assert f"not copied for grading: {A}/notes.py (it holds the course's solutions or hidden tests)" in _text(rita)
 
 
 def test_the_releases_own_files_handed_back_unchanged_are_not_the_students(tmp_path, sources, books):

@@ -3,9 +3,11 @@ import collections
 import contextlib
 import ctypes
 import dataclasses
+import datetime
 import json
 import multiprocessing
 import os
+import secrets
 import shutil
 import signal
 import time
@@ -129,13 +131,27 @@ def _intake(submissions_dir, course, sources, assignments, pattern, exclude=()):
     if unpacked_dir.exists():
         shutil.rmtree(unpacked_dir)
     unpacked_dir.mkdir()
+    # the course directory's own files and folders, when it lies within the download (all but nbgrader's submitted/)
+    own = [p for p in course.root.iterdir() if p.name != "submitted"]
     unpacked = lms.unpack(source, unpacked_dir, list(sources), [n for a in sources for n in sources[a]], pattern,
-                          exclude=[course.root, *exclude])
+                          exclude=[course.root, *own, *exclude])
     rows = submissions.scan(unpacked_dir, sources, assignments)
     for row in rows:
         row.csv_id = unpacked.students.get(row.student_id, row.student_id)
         row.notes = unpacked.said.get(row.csv_id, []) + row.notes
+        record = unpacked.records.get(row.student_id, {}).get(submissions.key(row.assignment))
+        if record is not None and row.path is not None and row.status == submissions.READY:
+            row.records, notes = submissions.checked_records(record, row.path, unpacked_dir / row.student_id)
+            row.notes += notes
     return rows + unpacked.unused
+
+
+def exchange_course(folder):
+    """The nbgrader course directory whose ``submitted/`` (``nbgrader collect``'s) ``folder`` is, or None."""
+    folder = Path(folder)
+    if folder.name == "submitted" and (folder.parent / "nbgrader_config.py").is_file():
+        return folder.parent.resolve()
+    return None
 
 
 def grade(submissions_dir, csv_path, course_dir=None, db_url=None, feedback_dir=None,
@@ -157,6 +173,10 @@ def grade(submissions_dir, csv_path, course_dir=None, db_url=None, feedback_dir=
     hidden = [originals.parent if originals.is_file() else originals]
     course = CourseDir(course_dir or paths.WORK, db_url, limits, hidden)
     feedback_dir = Path(feedback_dir or Path(csv_path).with_name(Path(csv_path).stem + "_feedback"))
+    other = exchange_course(originals)
+    if other is not None and other != course.root:
+        log(f"note: {originals} is what `nbgrader collect` wrote in the course directory {other}; the grades and "
+            f"feedback go to {course.root}. For `nbgrader release_feedback` there, grade with --course-dir {other}")
     try:
         rows = _intake(submissions_dir, course, sources, assignments, pattern, exclude=[csv_path, feedback_dir])
     except (NotADirectoryError, ValueError) as exc:
@@ -186,6 +206,9 @@ def _grade_ready(course, rows, sources, feedback_dir, regrade, workers, log, pro
     for row in rows:
         if row.status == submissions.READY:
             by_student.setdefault((row.student_id, row.assignment), []).append(row)
+        elif row.assignment and course.path("autograded", row.student_id, row.assignment).is_dir():
+            row.notes.append("the course directory still holds the grade of an earlier submission (in its gradebook "
+                             "and feedback/: nbgrader's formgrader and release_feedback show that one)")
     journal = Journal(course.root / "journal.json", grader_fingerprint(course.limits))
     total, to_grade = len(by_student), []
     for number, ((student, assignment), group) in enumerate(sorted(by_student.items()), start=1):
@@ -424,7 +447,30 @@ def _grade_one(course, student, assignment, group, feedback_dir):
             for row in group:
                 row.notes.append("no feedback HTML: nbgrader generate_feedback failed"
                                  + (f" ({last[-1].strip()[:200]})" if last else ""))
+        else:
+            _feedback_for_exchange(course, student, assignment, group)
         _copy_feedback(course, student, assignment, group, feedback_dir)
+
+
+def _feedback_for_exchange(course, student, assignment, group):
+    """Ready the course directory's feedback for nbgrader's release_feedback, which names each HTML by
+    the submission's secret and the notebook's name, as the student's fetch_feedback looks it up: the
+    HTML also under the name the notebook was submitted as. A submission without nbgrader's record
+    (an LMS download, a record left out) gets stand-ins beside its HTML: release_feedback stops the
+    whole class at the first folder without them, and a random secret names a file nobody fetches."""
+    folder = course.path("feedback", student, assignment)
+    if not folder.is_dir():
+        return
+    for row in group:
+        html = folder / f"{row.notebook}.html"
+        name = row.path.name if row.path is not None else ""
+        if row.records and html.exists() and name.endswith(".ipynb") and name[:-len(".ipynb")] != row.notebook:
+            shutil.copyfile(html, folder / (name[:-len(".ipynb")] + ".html"))
+    stand_ins = {"timestamp.txt": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M:%S.%f UTC"),
+                 "submission_secret.txt": secrets.token_hex(64)}
+    for name, text in stand_ins.items():
+        if not (folder / name).exists():
+            (folder / name).write_text(text)
 
 
 def _autograde(course, student, assignment, group):

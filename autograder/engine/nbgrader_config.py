@@ -11,7 +11,7 @@ from nbgrader.preprocessors import (AssignLatePenalties, CheckCellMetadata, Clea
                                     SaveAutoGrades)
 from traitlets.config import Config
 
-from ..report.feedback_html import NBGRADER_TEMPLATES, TEMPLATES, FeedbackExporter, FeedbackStyle
+from ..report.feedback_html import NBGRADER_TEMPLATES, TEMPLATES, FeedbackExporter, FeedbackStyle, RedactCourseSecrets
 from .bounded_execute import BoundedExecute
 from .preprocessors import AwardExtraCredit, DecideFromTraces, NoteOverwrites
 
@@ -42,8 +42,10 @@ def course_config(root, db_url=None):
         AssignLatePenalties, CheckCellMetadata,
     ]
     c.DecideFromTraces.source_directory = c.AwardExtraCredit.source_directory = str(root / "source")
-    c.GenerateFeedback.preprocessors = [ClearHiddenTests, GetGrades, CSSHTMLHeaderPreprocessor, FeedbackStyle]
-    c.FeedbackStyle.source_directory = str(root / "source")
+    # no output quotes the solutions or hidden tests (student code can read them in its kernel)
+    c.GenerateFeedback.preprocessors = [RedactCourseSecrets, ClearHiddenTests, GetGrades, CSSHTMLHeaderPreprocessor,
+                                        FeedbackStyle]
+    c.FeedbackStyle.source_directory = c.RedactCourseSecrets.source_directory = str(root / "source")
     # Feedback that reads offline and in full: math as MathML, no CDN script, long lines wrapped
     c.GenerateFeedback.exporter_class = FeedbackExporter
     c.HTMLExporter.extra_template_basedirs = [str(TEMPLATES), NBGRADER_TEMPLATES]

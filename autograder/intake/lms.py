@@ -53,6 +53,7 @@ class Found:
     name: str = ""           # the display name the system gives
     late: bool = False
     attempt: str = ""        # sortable (ISO time, or an increasing id): the latest is graded
+    assignment: str = ""     # as the system's path names it (nbgrader's layouts)
 
 
 @dataclass
@@ -132,7 +133,8 @@ def nbgrader_exchange(parts, context):
     for i, part in enumerate(parts[:-1]):
         found = NBGRADER_INBOUND.fullmatch(part)
         if found and submissions.key(found.group("assignment")) in context["assignments"]:
-            return Found(found.group("id"), "/".join(parts[i + 1:]), "nbgrader exchange", attempt=found.group("time"))
+            return Found(found.group("id"), "/".join(parts[i + 1:]), "nbgrader exchange", attempt=found.group("time"),
+                         assignment=found.group("assignment"))
     return None
 
 
@@ -140,7 +142,7 @@ def nbgrader_submitted(parts, context):
     """nbgrader's ``[anything/]<student_id>/<assignment>/...`` (``collect``'s layout)."""
     for i, part in enumerate(parts[1:-1], start=1):
         if submissions.key(part) in context["assignments"] and parts[i - 1] not in COURSE_FOLDERS | NBGRADER_FOLDERS:
-            return Found(parts[i - 1], "/".join(parts[i:]), "nbgrader")
+            return Found(parts[i - 1], "/".join(parts[i:]), "nbgrader", assignment=part)
     return None
 
 
@@ -366,6 +368,19 @@ class Unpacked:
     unused: list = field(default_factory=list)
     students: dict = field(default_factory=dict)
     said: dict = field(default_factory=dict)
+    # nbgrader's record of each submission, where `nbgrader submit` writes it (the top of the submission):
+    # {student folder: {key(assignment): {"folder": that top, inside the student's folder, <record name>: text}}}
+    records: dict = field(default_factory=dict)
+
+
+def _record(found):
+    """The name of nbgrader's record of a submission (timestamp.txt, submission_secret.txt) when ``found``
+    is one, where nbgrader submit writes it: the top of the submission folder. Else None."""
+    inner = PurePosixPath(found.inner or "")
+    if found.system not in ("nbgrader", "nbgrader exchange") or inner.name not in submissions.RECORDS:
+        return None
+    top = PurePosixPath(found.assignment) if found.system == "nbgrader" else PurePosixPath(".")
+    return inner.name if inner.parent == top else None
 
 
 def _describe(system, found_list, chosen):
@@ -595,7 +610,7 @@ def _write(placed, target, result, source):
             if found.inner is None:  # the system's own record (a receipt, a timestamp): its attempt is noted
                 continue
             if latest is not None and found.attempt != latest:
-                if PurePosixPath(found.inner).name in submissions.RECORDS:  # the record of an attempt not graded
+                if _record(found):  # the record of an attempt not graded
                     continue
                 result.unused.append(Submission(student_id, "", "", status=status.SUPERSEDED, notes=[
                     f"{item.path} (in {where}): attempt {found.attempt}, not the latest ({latest})"]))
@@ -613,6 +628,14 @@ def _write(placed, target, result, source):
             if not inner_parts or any(p in ("..", "") for p in inner_parts) or inner.startswith("/"):
                 result.unused.append(Submission(student_id, "", "", status=STRAY, notes=[
                     f"{item.path} (in {where}): an unsafe path, not unpacked"]))
+                continue
+            record = _record(found)
+            if record:  # kept for nbgrader, checked by intake; never one of the student's files
+                with item.open() as data:
+                    text = data.read(submissions.MAX_RECORD_BYTES + 1).decode("utf-8", errors="replace")
+                top = PurePosixPath(found.inner).parent.as_posix()
+                mine = result.records.setdefault(folder, {}).setdefault(submissions.key(found.assignment), {})
+                mine.update({"folder": "" if top == "." else top, record: text})
                 continue
             total += item.size
             if item.size > MAX_ENTRY_BYTES or total > MAX_TOTAL_BYTES:

@@ -204,13 +204,20 @@ class _Student:
         """(files to copy along with the notebook ``path`` of ``assignment``, notes on what was left out).
         Python modules first, then the files the notebook names, then the smallest: within the caps, what
         the code needs. The release's own files handed back unchanged (``labkit/``, data) are not the
-        student's: nbgrader puts the source's copies there anyway."""
+        student's: nbgrader puts the source's copies there anyway. Never copied: a file that would stand
+        where nbgrader keeps its own record of the submission (``RECORDS``), or that holds the course's
+        solutions or hidden tests (a link the student slipped into nbgrader's exchange, which
+        ``nbgrader collect`` follows)."""
         folder, chosen, left_out, total = path.parent, [], [], 0
         text = path.read_text(errors="replace") if path.stat().st_size <= MAX_NOTEBOOK_BYTES else ""
         given = released_files(assignment)
-        files = []
+        files, refused = [], []
         for f in self.files:
-            if is_notebook_name(f.name) or folder not in f.parents or (f.parent == folder and f.name in RECORDS):
+            if is_notebook_name(f.name) or folder not in f.parents:
+                continue
+            if f.parent == folder and f.name in RECORDS:
+                self.used.add(f)
+                refused.append(f"{self.rel(f)} (nbgrader's name for its own record of a submission)")
                 continue
             rel = f.relative_to(folder).as_posix()
             if rel in given and f.stat().st_size == given[rel][0] and _sha256(f) == given[rel][1]:
@@ -223,6 +230,10 @@ class _Student:
             if len(chosen) >= MAX_EXTRA_FILES or total + size > MAX_EXTRA_BYTES:
                 left_out.append(self.rel(file))
                 continue
+            if holds_course_secrets(file):
+                self.used.add(file)
+                refused.append(f"{self.rel(file)} (it holds the course's solutions or hidden tests)")
+                continue
             chosen.append(file.relative_to(folder))
             total += size
             self.used.add(file)
@@ -231,26 +242,48 @@ class _Student:
         if left_out:
             notes.append(f"not copied for grading (over {MAX_EXTRA_FILES} files or {MAX_EXTRA_BYTES >> 20} MiB): "
                          + _names(left_out))
+        if refused:
+            notes.append("not copied for grading: " + _names(refused))
         return chosen, notes
 
 
-    def records(self, path):
-        """({file name: text} of nbgrader's record next to the notebook ``path``, notes on a record left out):
-        what nbgrader reads at autograde (the submission's time) and at release_feedback (the secret that
-        names the student's feedback file). A record nbgrader could not read is left out, with a note."""
-        kept, notes = {}, []
-        for name, valid in RECORDS.items():
-            file = path.parent / name
-            if file not in self.files:
-                continue
-            self.used.add(file)
-            text = file.read_bytes()[:MAX_RECORD_BYTES + 1].decode("utf-8", errors="replace").strip()
-            why = valid(text)
-            if why:
-                notes.append(f"{name} left out: {why}")
-            else:
-                kept[name] = text
-        return kept, notes
+def checked_records(found, path, student_folder):
+    """nbgrader's record of the submission that holds the notebook ``path``, as ``lms`` found it (``found``:
+    {"folder": the submission's top inside ``student_folder``, record name: text}): ({record name: text}
+    nbgrader can read, notes). nbgrader reads the time at autograde and the secret at release_feedback,
+    which names the feedback by it and by the notebook's name; its fetch_feedback looks for the notebooks
+    at the top of the submission only, so a notebook further down is noted."""
+    kept, notes = {}, []
+    for name, problem in RECORDS.items():
+        if name not in found:
+            notes.append(f"{name} missing from nbgrader's submission")
+            continue
+        text = found[name].strip()
+        why = problem(text) if len(text) <= MAX_RECORD_BYTES else "longer than nbgrader writes it"
+        if why:
+            notes.append(f"{name} left out: {why}")
+        else:
+            kept[name] = text
+    top = Path(student_folder) / found.get("folder", "")
+    if path.parent != top:
+        notes.append(f"the notebook was submitted in {path.parent.relative_to(top).as_posix()}/, where nbgrader's "
+                     "fetch_feedback does not look: send the student the feedback HTML")
+    elif notes:
+        notes.append("nbgrader's fetch_feedback will not find this feedback: send the student the feedback HTML")
+    return kept, notes
+
+
+@functools.lru_cache(maxsize=None)
+def _secret_markers():
+    return tuple(begin.encode() for begin, _ in notebooks.delimiters().values())
+
+
+def holds_course_secrets(path):
+    """True when the file at ``path`` holds nbgrader's solution or hidden-test begin delimiter (the
+    source notebooks, the gradebook, a copy of them): no student file does."""
+    with open(path, "rb") as handle:
+        data = handle.read()
+    return any(m in data for m in _secret_markers())
 
 
 def _sha256(path):
@@ -325,8 +358,7 @@ def _row(student, assignment, notebook, only_assignment):
         row.status, row.notes = INVALID, [problem] + row.notes
         return row
     row.extras, notes = student.extras(chosen, assignment)
-    row.records, record_notes = student.records(chosen)
-    row.notes += notes + record_notes
+    row.notes += notes
     return row
 
 

@@ -7,8 +7,9 @@ MathML when the HTML is made (``latex2mathml``; browsers render MathML themselve
 extra-credit test says so instead of "Score: 1.0 / 0.0".
 
 Used by the grader's nbgrader config: ``GenerateFeedback.exporter_class = FeedbackExporter`` and
-``GenerateFeedback.preprocessors += [FeedbackStyle]``.
+``GenerateFeedback.preprocessors += [RedactCourseSecrets, ..., FeedbackStyle]``.
 """
+import json
 from pathlib import Path
 
 import nbgrader
@@ -103,3 +104,66 @@ class FeedbackStyle(NbGraderPreprocessor):
             if grade_id in extra:
                 notebooks.nbgrader_meta(cell)["extra_credit"] = extra[grade_id]
         return nb, resources
+
+
+REDACTED_OUTPUT = "[output removed from the feedback: it quotes the course's solutions or hidden tests]\n"
+REDACTED_LINE = "[line removed from the feedback: it quotes the hidden tests]"
+MIN_QUOTE = 12  # a hidden-test line shorter than this ('else:', ')') is no quote
+
+
+def secret_quotes(path):
+    """(delimiters, lines) of the source notebook at ``path`` that no student output may quote: nbgrader's
+    begin delimiters (only the source holds them), and each hidden-test line of at least ``MIN_QUOTE``
+    characters, as written and as JSON writes it (a notebook file printed)."""
+    lines = set()
+    for cell in notebooks.read(path).cells:
+        for line in notebooks.split_region(cell.source, notebooks.HIDDEN_TESTS)[0]:
+            line = line.strip()
+            if len(line) >= MIN_QUOTE:
+                lines |= {line, json.dumps(line)[1:-1]}
+    return tuple(begin for begin, _ in notebooks.delimiters().values()), tuple(sorted(lines))
+
+
+class RedactCourseSecrets(NbGraderPreprocessor):
+    """Before ClearHiddenTests: no output in the feedback quotes the course's solutions or hidden tests.
+    Hidden tests run in the student's kernel, where student code can read them (IPython's ``In``, a
+    ``pre_run_cell`` hook) and print them, and a traceback through a hidden test quotes its line; a file
+    of the course slipped into a submission can be printed whole. An output holding a begin delimiter is
+    replaced whole (``REDACTED_OUTPUT``); a line quoting a hidden-test line is replaced (``REDACTED_LINE``)."""
+
+    source_directory = Unicode("", help="The course's source/ directory").tag(config=True)
+
+    def preprocess(self, nb, resources):
+        delimiters, lines = from_source(self.source_directory, resources["nbgrader"], "secret quotes", secret_quotes)
+        for cell in nb.cells:
+            outputs = cell.get("outputs", [])
+            for index, output in enumerate(outputs):
+                outputs[index] = _redacted(output, delimiters, lines)
+        return nb, resources
+
+
+def _redacted(output, delimiters, lines):
+    """``output`` without its quotes of ``lines``, or a stream saying it was removed (a delimiter in it)."""
+    from nbformat.v4 import new_output
+
+    texts = [output.get("text", ""), output.get("evalue", ""), *output.get("traceback", []),
+             *(v for v in output.get("data", {}).values() if isinstance(v, str))]
+    texts = ["".join(t) if isinstance(t, list) else str(t) for t in texts]
+    if any(d in text for text in texts for d in delimiters):
+        return new_output("stream", name="stdout", text=REDACTED_OUTPUT)
+
+    def clean(text):
+        if not any(q in text for q in lines):
+            return text
+        return "\n".join(REDACTED_LINE if any(q in line for q in lines) else line for line in text.split("\n"))
+
+    if "text" in output:
+        output["text"] = clean("".join(output["text"]) if isinstance(output["text"], list) else output["text"])
+    if "evalue" in output:
+        output["evalue"] = clean(output["evalue"])
+    if "traceback" in output:
+        output["traceback"] = [clean(entry) for entry in output["traceback"]]
+    for mime, value in output.get("data", {}).items():
+        if isinstance(value, str) or (isinstance(value, list) and all(isinstance(v, str) for v in value)):
+            output["data"][mime] = clean("".join(value) if isinstance(value, list) else value)
+    return output
