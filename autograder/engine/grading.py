@@ -15,6 +15,7 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 
 import nbformat
+import psutil
 
 from .. import notebooks, paths, status
 from ..intake import lms, submissions
@@ -23,6 +24,7 @@ from ..report import scores
 from ..sandbox import fork_server
 from .bounded_execute import LOST_KEY, TRUNCATED_KEY, human
 from .course import CourseDir, Limits, sandbox_problem
+from .interrupt import Stop
 from .journal import Journal, grader_fingerprint, submission_fingerprint
 from .nbgrader_config import RESTORED
 from .preprocessors import OVERWRITTEN_KEY
@@ -166,8 +168,16 @@ def grade(submissions_dir, csv_path, course_dir=None, db_url=None, feedback_dir=
     cluster (``tcp://host:8786``) whose workers grade instead of ``workers`` local processes (``Cluster``).
     The CSV is written on every path: when
     the batch cannot go on (no sandbox, a broken course directory, Ctrl-C), the rows not graded say
-    why, and the error is raised after the CSV is written.
+    why, and the error is raised after the CSV is written. A first Ctrl-C (SIGINT) stops once the
+    notebooks being graded are done, a second one at once (``interrupt.Stop``): KeyboardInterrupt.
     """
+    with Stop(log) as stop:
+        return _grade(submissions_dir, csv_path, course_dir, db_url, feedback_dir, assignments, pattern, limits,
+                      regrade, workers, log, progress, scheduler, stop)
+
+
+def _grade(submissions_dir, csv_path, course_dir, db_url, feedback_dir, assignments, pattern, limits, regrade,
+           workers, log, progress, scheduler, stop):
     sources = load_sources()
     originals = Path(submissions_dir).resolve()  # hidden from the kernels, like the course directory
     hidden = [originals.parent if originals.is_file() else originals]
@@ -180,6 +190,7 @@ def grade(submissions_dir, csv_path, course_dir=None, db_url=None, feedback_dir=
     try:
         rows = _intake(submissions_dir, course, sources, assignments, pattern, exclude=[csv_path, feedback_dir])
     except (NotADirectoryError, ValueError) as exc:
+        stop.writing = True
         _write(course, [submissions.Submission("", "", "", status=status.ERROR, notes=[str(exc)])], sources, csv_path)
         raise
     try:
@@ -187,8 +198,9 @@ def grade(submissions_dir, csv_path, course_dir=None, db_url=None, feedback_dir=
         if problem:
             raise RuntimeError(f"no sandbox: {problem}. To grade without isolation, with student code "
                                "running with your permissions, pass --no-sandbox")
-        _grade_ready(course, rows, sources, feedback_dir, regrade, workers, log, progress, scheduler)
+        _grade_ready(course, rows, sources, feedback_dir, regrade, workers, log, progress, scheduler, stop)
     except BaseException as exc:
+        stop.writing = True
         interrupted = isinstance(exc, KeyboardInterrupt)
         for row in rows:
             if row.status == submissions.READY and not row.done:
@@ -197,11 +209,13 @@ def grade(submissions_dir, csv_path, course_dir=None, db_url=None, feedback_dir=
                                          else f"not graded: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}"]
         _write(course, rows, sources, csv_path)
         raise
+    stop.writing = True
     return _write(course, rows, sources, csv_path)
 
 
-def _grade_ready(course, rows, sources, feedback_dir, regrade, workers, log, progress, scheduler=None):
-    """Grade the rows ready for it (a kernel per student and assignment), or keep the journal's."""
+def _grade_ready(course, rows, sources, feedback_dir, regrade, workers, log, progress, scheduler, stop):
+    """Grade the rows ready for it (a kernel per student and assignment), or keep the journal's; stop
+    between two students when ``stop`` (``interrupt.Stop``) says so."""
     by_student = {}
     for row in rows:
         if row.status == submissions.READY:
@@ -227,18 +241,43 @@ def _grade_ready(course, rows, sources, feedback_dir, regrade, workers, log, pro
     if to_grade and pool is None:
         course.warm_up()
     with pool or contextlib.nullcontext():
-        for assignment in sorted({r.assignment for _, _, _, group, _, _ in to_grade for r in group}):
-            course.generate(assignment)  # source cells (with hidden tests) into the gradebook
-        tick = progress or (lambda done, total: None)
-        tick(0, len(to_grade))
-        if pool is not None:
-            _grade_in_parallel(course, to_grade, feedback_dir, pool, journal, log, tick)
-            return
-        for done, (number, student, assignment, group, key, fingerprint) in enumerate(to_grade, start=1):
-            log(f"[{number}/{total}] grading {student} / {assignment}")
-            _grade_one(course, student, assignment, group, feedback_dir)
-            journal.record(key, fingerprint, group)
-            tick(done, len(to_grade))
+        try:
+            for assignment in sorted({r.assignment for _, _, _, group, _, _ in to_grade for r in group}):
+                course.generate(assignment)  # source cells (with hidden tests) into the gradebook
+            tick = progress or (lambda done, total: None)
+            tick(0, len(to_grade))
+            if pool is not None:
+                _grade_in_parallel(course, to_grade, feedback_dir, pool, journal, log, tick, stop)
+                return
+            for done, (number, student, assignment, group, key, fingerprint) in enumerate(to_grade, start=1):
+                stop.check()
+                log(f"[{number}/{total}] grading {student} / {assignment}")
+                before = [(row.status, list(row.notes)) for row in group]
+                _grade_one(course, student, assignment, group, feedback_dir)
+                if stop.forced:  # stopped in the middle of this student (nbgrader may have caught it): not graded
+                    for row, (was, notes) in zip(group, before):
+                        row.status, row.notes, row.done = was, notes, False
+                    raise KeyboardInterrupt
+                journal.record(key, fingerprint, group)
+                tick(done, len(to_grade))
+        except KeyboardInterrupt:
+            if isinstance(pool, ProcessPoolExecutor):
+                _stop_pool(pool)
+            raise
+
+
+def _stop_pool(pool):
+    """Kill ``pool``'s grading processes and what they started (their fork servers and kernels): a second
+    Ctrl-C must not wait for the students being graded."""
+    workers = list((getattr(pool, "_processes", None) or {}).values())  # concurrent.futures has no public way
+    pool.shutdown(wait=False, cancel_futures=True)
+    for worker in workers:
+        try:
+            tree = psutil.Process(worker.pid)
+            for process in [tree] + tree.children(recursive=True):
+                process.kill()
+        except psutil.Error:
+            pass
 
 
 def _start_pool(course, workers):
@@ -261,20 +300,35 @@ def _warm_worker(parent, root, db_url, limits, hidden):
         pass
     if os.getppid() != parent:  # it died before the signal was asked for
         os._exit(1)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the command's: it stops the batch (interrupt.Stop)
     try:
         CourseDir(root, db_url, limits, hidden).warm_up()
     except Exception:  # noqa: BLE001 - grade_student starts it again and reports what goes wrong
         pass
 
 
-def _grade_in_parallel(course, to_grade, feedback_dir, pool, journal, log, tick):
+def _grade_in_parallel(course, to_grade, feedback_dir, pool, journal, log, tick, stop):
     """Grade the groups of ``to_grade`` in ``pool``'s processes; each student's notebooks still run
-    in a kernel of their own. The journal is written as each one finishes."""
+    in a kernel of their own. The journal is written as each one finishes. On a stop request, the
+    students not started are cancelled, those being graded finish."""
     started, finished = time.monotonic(), 0
     futures = {pool.submit(grade_student, course.root, course.db_url, course.limits, course.hidden, student,
                            assignment, group, feedback_dir): (student, assignment, group, key, fingerprint)
                for _, student, assignment, group, key, fingerprint in to_grade}
+
+    def cancel_the_waiting():
+        for waiting in futures:
+            if not waiting.done():
+                waiting.cancel()  # concurrent.futures: only those not started yet
+    if not isinstance(pool, Cluster):  # in the signal handler: a Future's lock is re-entrant
+        stop.on_request(cancel_the_waiting)
+    cancelled = False
     for future in getattr(pool, "as_completed", as_completed)(futures):
+        if stop.requested and not cancelled and isinstance(pool, Cluster):
+            cancel_the_waiting()  # a Dask worker's student in progress is cancelled too (graded again next run)
+            cancelled = True
+        if future.cancelled():
+            continue
         student, assignment, group, key, fingerprint = futures[future]
         try:
             graded_group = future.result()
@@ -289,6 +343,8 @@ def _grade_in_parallel(course, to_grade, feedback_dir, pool, journal, log, tick)
         tick(finished, len(to_grade))
         eta = (time.monotonic() - started) / finished * (len(to_grade) - finished)
         log(f"[{finished}/{len(to_grade)}] graded {student} / {assignment} (about {eta:.0f} s to go)")
+    if any(future.cancelled() for future in futures):
+        raise KeyboardInterrupt
 
 
 class Cluster:
