@@ -56,7 +56,7 @@ def _right(rows):
 
 @pytest.mark.parametrize("workers", [1, 2])
 def test_one_ctrl_c_finishes_the_notebooks_being_graded_then_stops(tmp_path, release_nb, solution_nb, workers):
-    _batch(tmp_path / "submitted", release_nb, solution_nb, students=5)
+    _batch(tmp_path / "submitted", release_nb, solution_nb, students=4)
     run = _start(tmp_path, workers)
     _wait_for_graded(tmp_path, 1, run)
     os.killpg(run.pid, signal.SIGINT)
@@ -64,8 +64,10 @@ def test_one_ctrl_c_finishes_the_notebooks_being_graded_then_stops(tmp_path, rel
     assert run.returncode == 130, out
     assert "Ctrl-C: stopping once the notebooks being graded now are done" in out and "interrupted:" in out
     rows = _rows(tmp_path)
-    assert len(rows) == 10 and {r["status"] for r in rows} == {"graded", "interrupted"}, rows
+    assert len(rows) == 8 and {r["status"] for r in rows} == {"graded", "interrupted"}, rows
     _right(rows)
+    if workers > 1:
+        return  # the same command finishing the batch: once is enough (CI time)
     again = subprocess.run(run.args, cwd=paths.REPO, capture_output=True, text=True, timeout=600)
     assert again.returncode == 0, again.stdout
     rows = _rows(tmp_path)
@@ -74,7 +76,7 @@ def test_one_ctrl_c_finishes_the_notebooks_being_graded_then_stops(tmp_path, rel
 
 
 def test_a_second_ctrl_c_stops_at_once_and_leaves_nothing_running(tmp_path, release_nb, solution_nb):
-    _batch(tmp_path / "submitted", release_nb, solution_nb, students=5)
+    _batch(tmp_path / "submitted", release_nb, solution_nb, students=3)
     run = _start(tmp_path, workers=2)
     _wait_for_graded(tmp_path, 1, run)
     started = psutil.Process(run.pid).children(recursive=True)
@@ -87,7 +89,7 @@ def test_a_second_ctrl_c_stops_at_once_and_leaves_nothing_running(tmp_path, rele
     assert run.returncode == 130, out
     assert time.monotonic() - stopped < 30, out
     rows = _rows(tmp_path)
-    assert len(rows) == 10 and "interrupted" in {r["status"] for r in rows}, rows
+    assert len(rows) == 6 and "interrupted" in {r["status"] for r in rows}, rows
     _right(rows)
     time.sleep(1)
     assert [p.pid for p in started if p.is_running() and p.status() != psutil.STATUS_ZOMBIE] == []
