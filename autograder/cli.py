@@ -104,17 +104,19 @@ def _run(args):
         print(f"\nnext, in {root} (with the kit's venv on PATH): nbgrader release_assignment "
               f"{released[0].name} --Exchange.root=EXCHANGE (README: On a JupyterHub)")
     elif args.command == "grade":
-        from tqdm import tqdm
+        from .engine.interrupt import Stop
+        with Stop(print) as stop:  # from here: a Ctrl-C while the grader loads stops it before the first student
+            from tqdm import tqdm
 
-        from .engine.grading import grade as run_grade
-        from .report.scores import format_table
-        bar = ProgressBar(tqdm)
-        table = run_grade(args.submissions_dir, args.csv, course_dir=args.course_dir, db_url=args.db_url,
-                          feedback_dir=args.feedback_dir, assignments=args.assignments, pattern=args.pattern,
-                          limits=Limits(args.cell_timeout, args.notebook_timeout, args.memory_mb,
-                                        sandbox=not args.no_sandbox),
-                          regrade=args.regrade, workers=args.workers, log=tqdm.write, progress=bar,
-                          scheduler=args.scheduler)
+            from .engine.grading import grade as run_grade
+            from .report.scores import format_table
+            bar, stop.log = ProgressBar(tqdm), tqdm.write
+            table = run_grade(args.submissions_dir, args.csv, course_dir=args.course_dir, db_url=args.db_url,
+                              feedback_dir=args.feedback_dir, assignments=args.assignments, pattern=args.pattern,
+                              limits=Limits(args.cell_timeout, args.notebook_timeout, args.memory_mb,
+                                            sandbox=not args.no_sandbox),
+                              regrade=args.regrade, workers=args.workers, log=tqdm.write, progress=bar,
+                              scheduler=args.scheduler, stop=stop)
         bar.close()
         print(format_table(table))
         feedback = args.feedback_dir or Path(args.csv).with_name(Path(args.csv).stem + "_feedback")

@@ -131,8 +131,14 @@ def test_release_fetch_submit_collect_grade_and_feedback_through_nbgraders_excha
     for student in ("alice", BOB, "carol"):
         hub.student(student, "submit", A)
 
+    # carol, after submitting, puts links to the course's solution notebook in her inbound folder (she can
+    # write there): collect must not turn them into copies of it
+    [inbound] = (hub.exchange / COURSE_ID / "inbound").glob(f"carol+{A}+*")
+    for name in ("notes.py", "answers.ipynb"):
+        (inbound / name).symlink_to(hub.course / "source" / A / f"{A}.ipynb")
     hub.instructor("collect", A)
     submitted = hub.course / "submitted"
+    assert (submitted / "carol" / A / "answers.ipynb").is_symlink()
     assert sorted(p.name for p in submitted.iterdir()) == sorted(["alice", BOB, "carol"])
     before = _digest(submitted)
     rows, _ = _grade(hub, "grades.csv")
@@ -144,6 +150,7 @@ def test_release_fetch_submit_collect_grade_and_feedback_through_nbgraders_excha
         "alice": ("graded", full, max_score), BOB: ("graded", full - momentum, max_score),
         "carol": ("graded", full, max_score)}
     assert all("timestamp" not in r["message"] and "secret" not in r["message"] for r in rows.values()), rows
+    assert f"{A}/answers.ipynb (a link: not followed)" in rows["carol"]["message"], rows["carol"]
 
     from nbgrader.api import Gradebook
     from nbgrader.utils import parse_utc
@@ -166,7 +173,7 @@ def test_release_fetch_submit_collect_grade_and_feedback_through_nbgraders_excha
               for line in notebooks.hidden_code(cell.source).splitlines() if line.strip()]
     assert hidden
     for html in (alice_html, bob_html, carol_html):
-        assert "hidden_test(" not in html and "BEGIN HIDDEN TESTS" not in html
+        assert "hidden_test(" not in html and "BEGIN HIDDEN TESTS" not in html and "BEGIN SOLUTION" not in html
         assert not [line for line in hidden if line in html]
 
     # alice hands in again (the same notebook): a new submission, graded again, its feedback found by its new

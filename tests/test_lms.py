@@ -384,7 +384,7 @@ def test_nbgraders_record_of_a_submission_is_kept_for_nbgrader(tmp_path, sources
         f"course/submitted/ann/{A}/timestamp.txt": stamp + "\n",
         f"course/submitted/ann/{A}/submission_secret.txt": SECRET,
         f"course/submitted/ben/{A}/{A}.ipynb": books["right"],
-        f"course/submitted/ben/{A}/timestamp.txt": "yesterday",                 # edited in the exchange
+        f"course/submitted/ben/{A}/timestamp.txt": "2099-01-01 00:00:00.000000 UTC",  # edited in the exchange
         f"course/submitted/ben/{A}/submission_secret.txt": "x" * 5000,
         f"course/submitted/nina/{A}/work/{A}.ipynb": books["right"],           # in a subfolder, with forged records
         f"course/submitted/nina/{A}/work/timestamp.txt": forged,
@@ -406,7 +406,7 @@ def test_nbgraders_record_of_a_submission_is_kept_for_nbgrader(tmp_path, sources
     assert ann.records == {"timestamp.txt": stamp, "submission_secret.txt": SECRET} and not ann.extras
     assert "timestamp" not in _text(ann) and "secret" not in _text(ann)
     assert ben.records == {} and not ben.extras
-    assert "timestamp.txt left out: 'yesterday' is not a time nbgrader can read" in _text(ben)
+    assert "timestamp.txt left out: '2099-01-01 00:00:00.000000 UTC' is in the future" in _text(ben)
     assert "submission_secret.txt left out: longer than nbgrader writes it" in _text(ben)
     assert "nbgrader's fetch_feedback will not find this feedback" in _text(ben)
     assert cyd.records == {"timestamp.txt": stamp, "submission_secret.txt": "ab" * 64}
@@ -428,9 +428,14 @@ def test_a_file_holding_the_courses_solutions_or_hidden_tests_is_never_copied(tm
     (folder / "rita" / A / f"{A}.ipynb").write_text(books["right"])
     (folder / "rita" / A / "notes.py").write_bytes((paths.SOLUTIONS / A / f"{A}.ipynb").read_bytes())
     (folder / "rita" / A / "my_optim.py").write_text("x = 1\n")
-    rita = _ready(_rows(tmp_path, folder, sources), "rita")
+    (folder / "sol" / A).mkdir(parents=True)                                  # the source notebook handed in
+    (folder / "sol" / A / f"{A}.ipynb").write_bytes((paths.SOLUTIONS / A / f"{A}.ipynb").read_bytes())
+    rows = _rows(tmp_path, folder, sources)
+    rita = _ready(rows, "rita")
     assert [p.as_posix() for p in rita.extras] == ["my_optim.py"]
     assert f"not copied for grading: {A}/notes.py (it holds the course's solutions or hidden tests)" in _text(rita)
+    [sol] = rows["sol"]
+    assert sol.status == submissions.INVALID and "holds the course's solutions or hidden tests: not graded" in _text(sol)
 
 
 def test_the_releases_own_files_handed_back_unchanged_are_not_the_students(tmp_path, sources, books):

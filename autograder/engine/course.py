@@ -89,6 +89,32 @@ def with_kernel_metadata(folder):
 
 KERNEL_NAME = "optkit-limited"
 KIT_SETTINGS = "# Written by the course kit: `jupyter lab` started in this folder shows nbgrader's formgrader\n"
+# nbgrader's collect follows a link a student left in their inbound folder (which they can write to after
+# submitting), so a link to a course file (the source notebook, another student's work) would be collected
+# as that file; kept a link, the grader never follows it. Written here, self-contained: nbgrader reads this
+# file without the kit on its path. (For another exchange than nbgrader's default, ngshare say, delete it.)
+COLLECT_KEEPING_LINKS = '''
+import shutil as _shutil
+from nbgrader.exchange.default.collect import ExchangeCollect as _ExchangeCollect
+
+
+class ExchangeCollectKeepingLinks(_ExchangeCollect):
+    """nbgrader's collect, a link in a submission copied as a link (the course kit never follows one)."""
+
+    def do_copy(self, src, dest, log=None):
+        copytree = _shutil.copytree
+
+        def keeping_links(source, target, *args, **kwargs):  # (copytree's own recursion passes symlinks on)
+            return copytree(source, target, *args, **(kwargs if args else dict(kwargs, symlinks=True)))
+        _shutil.copytree = keeping_links
+        try:
+            super().do_copy(src, dest, log)
+        finally:
+            _shutil.copytree = copytree
+
+
+c.ExchangeFactory.collect = ExchangeCollectKeepingLinks
+'''
 OWN_SETTINGS = ("# Your own settings go below this line (c.Exchange.root = ..., say): the kit keeps them when it "
                 "writes this file again\n")
 
@@ -144,7 +170,7 @@ class CourseDir:
                 f"c.CourseDirectory.course_id = {COURSE_ID!r}\n"
                 f"c.CourseDirectory.db_url = {shown!r}"
                 + ("  # add the password (or use ~/.pgpass)\n" if shown != db_url else "\n")
-                + OWN_SETTINGS)
+                + COLLECT_KEEPING_LINKS + OWN_SETTINGS)
         path = self.root / "nbgrader_config.py"
         before = path.read_text(errors="replace") if path.exists() else ""
         if OWN_SETTINGS in before:

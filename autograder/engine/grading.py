@@ -158,7 +158,7 @@ def exchange_course(folder):
 
 def grade(submissions_dir, csv_path, course_dir=None, db_url=None, feedback_dir=None,
           assignments=None, pattern=None, limits=Limits(), regrade=False, workers=1, log=print,
-          progress=None, scheduler=None):
+          progress=None, scheduler=None, stop=None):
     """Grade every submission below ``submissions_dir`` (or in a zip from an LMS, see ``lms``);
     write ``csv_path``; return the rows.
 
@@ -169,9 +169,10 @@ def grade(submissions_dir, csv_path, course_dir=None, db_url=None, feedback_dir=
     The CSV is written on every path: when
     the batch cannot go on (no sandbox, a broken course directory, Ctrl-C), the rows not graded say
     why, and the error is raised after the CSV is written. A first Ctrl-C (SIGINT) stops once the
-    notebooks being graded are done, a second one at once (``interrupt.Stop``): KeyboardInterrupt.
+    notebooks being graded are done, a second one at once (``interrupt.Stop``; ``stop``: one the caller
+    installed earlier): KeyboardInterrupt.
     """
-    with Stop(log) as stop:
+    with contextlib.nullcontext(stop) if stop is not None else Stop(log) as stop:
         return _grade(submissions_dir, csv_path, course_dir, db_url, feedback_dir, assignments, pattern, limits,
                       regrade, workers, log, progress, scheduler, stop)
 

@@ -104,6 +104,8 @@ def _read(path):
     """(notebook, None) or (None, why it is not one)."""
     if path.stat().st_size > MAX_NOTEBOOK_BYTES:
         return None, f"{path.name} is larger than {MAX_NOTEBOOK_BYTES >> 20} MiB: not read"
+    if holds_course_secrets(path):  # the instructor's source notebook (a copy, a link a system followed)
+        return None, f"{path.name} holds the course's solutions or hidden tests: not graded"
     try:
         nb = notebooks.read(path)
         nbformat.validate(nb)
@@ -300,14 +302,18 @@ def released_files(assignment):
 
 
 def _timestamp_problem(text):
-    """None for a time nbgrader reads (its own parser), else why not."""
+    """None for a time nbgrader reads (its own parser) and that has come, else why not."""
+    import datetime
+
     from nbgrader.utils import parse_utc
     if len(text) > 100:
         return "longer than a time"
     try:
-        parse_utc(text)
+        when = parse_utc(text)
     except (ValueError, OverflowError, TypeError):
         return f"{text[:40]!r} is not a time nbgrader can read"
+    if when > datetime.datetime.now(datetime.timezone.utc).replace(tzinfo=None) + datetime.timedelta(days=1):
+        return f"{text[:40]!r} is in the future"
     return None
 
 
