@@ -277,15 +277,18 @@ def checked_records(found, path, student_folder):
 
 @functools.lru_cache(maxsize=None)
 def _secret_markers():
-    return tuple(begin.encode() for begin, _ in notebooks.delimiters().values())
+    """nbgrader's begin delimiters as the source writes them: a comment line of its own (``### BEGIN
+    SOLUTION``), at a line's start or a string's (a notebook's JSON, the gradebook's rows). Code that
+    merely names the words (``"BEGIN SOLUTION" in text``) is no marker."""
+    begins = "|".join(re.escape(begin) for begin, _ in notebooks.delimiters().values())
+    return re.compile(rf"""(?:^|["'\n])[ \t]*#+[ \t]*(?:{begins})[ \t]*(?:\\n|["'\r\n]|$)""".encode(), re.MULTILINE)
 
 
 def holds_course_secrets(path):
-    """True when the file at ``path`` holds nbgrader's solution or hidden-test begin delimiter (the
-    source notebooks, the gradebook, a copy of them): no student file does."""
+    """True when the file at ``path`` holds a line of nbgrader's solution or hidden-test begin delimiter
+    (the source notebooks, the gradebook, a copy of them): no student file does."""
     with open(path, "rb") as handle:
-        data = handle.read()
-    return any(m in data for m in _secret_markers())
+        return _secret_markers().search(handle.read()) is not None
 
 
 def _sha256(path):
