@@ -427,7 +427,7 @@ def test_a_file_holding_the_courses_solutions_or_hidden_tests_is_never_copied(tm
     (folder / "rita" / A).mkdir(parents=True)
     (folder / "rita" / A / f"{A}.ipynb").write_text(books["right"])
     (folder / "rita" / A / "notes.py").write_bytes((paths.SOLUTIONS / A / f"{A}.ipynb").read_bytes())
-    (folder / "rita" / A / "my_optim.py").write_text("x = 1\n")
+    (folder / "rita" / A / "my_optim.py").write_text('NOTE = "my code goes where BEGIN SOLUTION was"\n')  # words only
     (folder / "sol" / A).mkdir(parents=True)                                  # the source notebook handed in
     (folder / "sol" / A / f"{A}.ipynb").write_bytes((paths.SOLUTIONS / A / f"{A}.ipynb").read_bytes())
     rows = _rows(tmp_path, folder, sources)
@@ -436,6 +436,12 @@ def test_a_file_holding_the_courses_solutions_or_hidden_tests_is_never_copied(tm
     assert f"not copied for grading: {A}/notes.py (it holds the course's solutions or hidden tests)" in _text(rita)
     [sol] = rows["sol"]
     assert sol.status == submissions.INVALID and "holds the course's solutions or hidden tests: not graded" in _text(sol)
+    words = nbformat.reads(books["right"], as_version=4)                    # a notebook whose code names the words
+    words.cells.append(nbformat.v4.new_code_cell('found = "### BEGIN SOLUTION" in open("x.txt").read()\n'
+                                                 '# a comment that says BEGIN HIDDEN TESTS is no marker either\n'))
+    (folder / "kim" / A).mkdir(parents=True)
+    nbformat.write(words, str(folder / "kim" / A / f"{A}.ipynb"))
+    assert _ready(_rows(tmp_path, folder, sources), "kim").status == submissions.READY
 
 
 def test_the_releases_own_files_handed_back_unchanged_are_not_the_students(tmp_path, sources, books):
