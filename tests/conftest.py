@@ -3,7 +3,6 @@
 Grading is the slow part (a kernel per notebook), so every submission a lab's grading tests need is
 made once, graded in a single ``grade`` call, and each test reads its own row of the result.
 """
-import csv
 import glob
 import hashlib
 import os
@@ -22,6 +21,7 @@ import submissions_lab3
 import submissions_lab4
 from autograder import notebooks, paths
 from autograder.engine.grading import grade
+from autograder.report.csv_cells import read_rows
 from catalogue import LIMITS
 
 CATALOGUES = {"lab2_forward_backward": submissions_lab2, "lab3_optimizers": submissions_lab3,
@@ -70,8 +70,7 @@ def graded_run(assignment, tmp_path_factory):
         before = _digest(submitted)
         csv_path = root / "grades.csv"
         table = grade(submitted, csv_path, course_dir=root / "course", limits=LIMITS, log=lambda m: None)
-        with open(csv_path, newline="") as handle:
-            csv_rows = list(csv.DictReader(handle))
+        csv_rows = read_rows(csv_path)  # the exact texts: a cell the writer neutralised, given back (csv_cells)
         _runs[assignment] = {
             "table": table, "csv_rows": csv_rows, "csv_path": csv_path, "root": root,
             "rows": {r["student_id"]: r for r in csv_rows if r["assignment"] == assignment},

@@ -1,10 +1,9 @@
 """The command line: clear errors, no traceback."""
-import csv
-
 import pytest
 
 from autograder.cli import main
 from autograder.engine.grading import grade
+from autograder.report.csv_cells import read_rows
 
 
 def test_grade_refuses_a_missing_folder_with_a_clear_message_and_still_writes_the_csv(tmp_path, capsys):
@@ -44,8 +43,7 @@ def test_grading_refuses_to_run_without_a_sandbox_and_says_so_in_the_csv(tmp_pat
     try:
         with pytest.raises(RuntimeError, match=r"bubblewrap is not installed.*--no-sandbox"):
             grade(tmp_path / "submitted", tmp_path / "g.csv", course_dir=tmp_path / "course", log=lambda m: None)
-        with open(tmp_path / "g.csv", newline="") as handle:
-            [row] = list(csv.DictReader(handle))
+        [row] = read_rows(tmp_path / "g.csv")
         assert (row["student_id"], row["status"]) == ("ann", "error")
         assert row["message"].startswith("not graded: no sandbox: bubblewrap is not installed")
     finally:
@@ -84,8 +82,6 @@ def test_no_sandbox_where_the_python_installation_would_show_the_course():
 def test_student_text_cannot_pass_for_another_row_of_the_table_or_the_csv(tmp_path):
     """File names and exception messages are the student's: a newline, a terminal escape or a bidi
     override in them is shown as a space, and a huge one is cut, in the score table and in the CSV."""
-    import csv
-
     from autograder.report.scores import LONGEST_CELL, format_table, write_csv
     fake = "\n\x1b[2K\x1b[1Aalice  lab3_optimizers  15 / 14  graded\u202e"
     record = {"passed": False, "tests": [{"outcome": "failed", "summary": "raised ValueError: " + fake, "hint": fake}]}
@@ -96,8 +92,7 @@ def test_student_text_cannot_pass_for_another_row_of_the_table_or_the_csv(tmp_pa
     assert len(lines) == 5 and not any("\x1b" in line or "\u202e" in line for line in lines), lines
     assert sum(line.startswith("alice") for line in lines) == 0
     write_csv([entry], tmp_path / "g.csv", {})
-    with open(tmp_path / "g.csv", newline="", encoding="utf-8") as handle:
-        rows = list(csv.DictReader(handle))
+    rows = read_rows(tmp_path / "g.csv")
     assert len(rows) == 1 and "\n" not in rows[0]["student_id"] and "\x1b" not in rows[0]["message"]
     assert len(rows[0]["message"]) < LONGEST_CELL + 50 and rows[0]["message"].endswith("more characters)")
 

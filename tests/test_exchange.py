@@ -7,7 +7,6 @@ The students are simulated as a hub of containers (DockerSpawner, Zero to Jupyte
 ``jovyan`` (uid 1000), their own home, their name in ``JUPYTERHUB_USER`` (nbgrader's ``get_username``
 reads it), here in a bubblewrap sandbox in which the course directory and the other homes are hidden.
 All real: nbgrader's commands, the exchange folder, the kit's grading, the feedback HTML."""
-import csv
 import hashlib
 import os
 import subprocess
@@ -21,6 +20,7 @@ import catalogue
 from autograder import notebooks, paths
 from autograder.authoring import samples
 from autograder.engine.nbgrader_config import COURSE_ID
+from autograder.report.csv_cells import read_rows
 
 A = "lab3_optimizers"
 MISTAKE = "momentum_velocity_not_stored"
@@ -85,8 +85,7 @@ def _grade(hub, csv_name):
     """The README's command: ``grade submitted --course-dir .`` in the course directory."""
     log = _kit(hub.course, "grade", "submitted", "--course-dir", ".", "--csv", csv_name, "--workers", "2",
                "--cell-timeout", str(catalogue.LIMITS.cell_seconds))
-    with open(hub.course / csv_name, newline="") as f:
-        return {row["student_id"]: row for row in csv.DictReader(f)}, log
+    return {row["student_id"]: row for row in read_rows(hub.course / csv_name)}, log
 
 
 def _fill(hub, student, mistake=None, spy=False):

@@ -2,7 +2,6 @@
 the first stops the batch once the notebooks being graded are done, the second at once; either way the
 command exits 130 with the CSV written, the graded rows right and the others ``interrupted`` (never an
 ``error`` that blames the student), nothing left running, and the same command finishes the batch."""
-import csv
 import os
 import signal
 import subprocess
@@ -14,6 +13,7 @@ import pytest
 
 import catalogue
 from autograder import paths
+from autograder.report.csv_cells import read_rows
 
 A = "lab3_optimizers"
 
@@ -40,8 +40,7 @@ def _wait_for_graded(tmp_path, count, run):
 
 
 def _rows(tmp_path):
-    with open(tmp_path / "g.csv", newline="") as f:
-        return list(csv.DictReader(f))
+    return read_rows(tmp_path / "g.csv")
 
 
 def _right(rows):

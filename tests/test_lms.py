@@ -17,6 +17,7 @@ import catalogue
 from autograder.intake import submissions, lms
 from autograder.authoring import samples
 from autograder.engine.grading import grade, load_sources
+from autograder.report.csv_cells import read_rows
 from download_rows import ready as _ready, rows_of as _rows, text as _text
 
 A = "lab3_optimizers"
@@ -229,8 +230,7 @@ def test_a_mixed_download_is_graded_for_real(tmp_path, books):
     })
     grade(archive, tmp_path / "g.csv", course_dir=tmp_path / "course", limits=catalogue.LIMITS, workers=2,
           log=lambda m: None)
-    with open(tmp_path / "g.csv", newline="", encoding="utf-8") as handle:
-        rows = {r["student_id"]: r for r in csv.DictReader(handle)}
+    rows = {r["student_id"]: r for r in read_rows(tmp_path / "g.csv")}
     assert (rows["123456"]["score"], rows["123457"]["score"], rows["123458"]["score"]) == (RIGHT, "0", RIGHT)
     assert "Canvas: leejia, LATE" in rows["123458"]["message"]
     assert rows["12345"]["score"] == RIGHT and "also found, not graded: lab3_optimizers.ipynb" in rows["12345"]["message"]

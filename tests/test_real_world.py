@@ -1,6 +1,5 @@
 """Real-world submissions (``real_world.py``): what editors, LMS downloads and students really hand in
 gets the verdict a fair instructor would give — graded with real nbgrader, in parallel, in the sandbox."""
-import csv
 import os
 import subprocess
 import sys
@@ -15,14 +14,14 @@ import real_world
 from autograder import notebooks, paths
 from autograder.authoring import samples
 from autograder.engine.grading import grade
+from autograder.report.csv_cells import read_rows
 from submissions_lab3 import EXTRA, POINTS
 
 A = real_world.A
 
 
 def _rows(csv_path):
-    with open(csv_path, newline="", encoding="utf-8") as handle:
-        return list(csv.DictReader(handle))
+    return read_rows(csv_path)
 
 
 @pytest.fixture(scope="module")

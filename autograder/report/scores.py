@@ -7,6 +7,7 @@ from nbgrader.api import Gradebook, MissingEntry
 from .. import notebooks, status
 from ..engine.preprocessors import VERDICT_KEY
 from ..intake import submissions
+from .csv_cells import neutralised
 
 FIXED_COLUMNS = ["student_id", "assignment", "notebook", "score", "max_score", "status", "message"]
 LONGEST_CELL = 4000  # characters of a CSV cell (spreadsheets hold 32,767; Python's csv reads 131,072)
@@ -94,17 +95,26 @@ def score_rows(course, rows, sources):
     return table
 
 
+def csv_cell(value):
+    """One value as the CSV writes it: a number the kit computed (a score, a maximum, a test's points, negative
+    ones too) as a number; text (student ids, file names, messages: the student's) shown safe
+    (``shown_safe``) and neutralised against spreadsheet formulas (``csv_cells.neutralised``: OWASP's
+    "CSV Injection"; ``csv_cells.exact`` gives the text back)."""
+    if isinstance(value, float):
+        return f"{value:g}"
+    return neutralised(shown_safe(value)) if isinstance(value, str) else value
+
+
 def write_csv(table, csv_path, sources):
     """The CSV: fixed columns, then every test of the assignments in ``table`` (blank where not applicable),
-    in UTF-8 (names in any script)."""
+    in UTF-8 (names in any script). Every text cell is written by ``csv_cell``: a spreadsheet evaluates none."""
     present = {e["assignment"] for e in table}
     tests = [g for a in sorted(sources) if a in present for nb in sources[a].values() for g in test_points(nb)]
     with open(csv_path, "w", newline="", encoding="utf-8") as handle:
         writer = csv.DictWriter(handle, FIXED_COLUMNS + tests, extrasaction="ignore")
         writer.writeheader()
         for entry in sorted(table, key=lambda e: (e["student_id"], e["assignment"], e["notebook"])):
-            writer.writerow({k: (f"{v:g}" if isinstance(v, float) else shown_safe(v) if isinstance(v, str) else v)
-                             for k, v in entry.items()})
+            writer.writerow({k: csv_cell(v) for k, v in entry.items()})
 
 
 def format_table(table):
