@@ -61,6 +61,7 @@ class JupyterLab:
                    "jupyterlab.NeverCheckForUpdate"]
         if os.geteuid() == 0:  # JupyterLab refuses root unless told (a container, a CI runner)
             command.append("--allow-root")
+        Path(log_path).parent.mkdir(parents=True, exist_ok=True)
         self.log = open(log_path, "w")
         self.process = subprocess.Popen(command, cwd=self.root, stdout=self.log, stderr=subprocess.STDOUT,
                                         env={**os.environ, **(env or {})}, start_new_session=True)

@@ -26,8 +26,9 @@ from browser import ARTIFACTS, JupyterLab, browser_page, playwright_or_skip, sho
 LAB = "lab3_optimizers"
 FAST_DEMO = {"n_steps": 12, "animation_frames": 6, "sweep_epochs": 1, "sweep_learning_rates": [0.01, 0.1],
              "schedule_epochs": 2}
-# Chromium's own noise on a machine with no network (not the notebook's): favicon and similar fetches
-BENIGN = re.compile(r"favicon|net::ERR_|Failed to load resource")
+# Chromium's own noise on a machine with no network (not the notebook's): favicon and similar fetches; the
+# feedback's policy refusing the icon font nbgrader's template names (a file that is not there anyway)
+BENIGN = re.compile(r"favicon|net::ERR_|Failed to load resource|glyphicons-halflings")
 
 
 def _set_parameters(nb, values):
@@ -217,29 +218,61 @@ def test_lecturer_demo_sliders_redraw_and_the_animation_plays(lab):
         shot(page, ARTIFACTS, "lecturer-3-animation")
 
 
+# Active content through every channel a notebook has: each, if it ran, would set window.pwned, retitle the
+# page and send a request whose address holds "pwned" (the test watches all three, and navigation).
+PAYLOAD = "window.pwned=1;document.title='pwned';fetch('/pwned-{}')"
+PNG = ("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==")
+EVE = 'eve"><img src=x onerror=alert(9)>'  # a student id that is itself an attack (a folder name)
+
+
+def _attacks(nb):
+    """``nb`` with active content in markdown, raw and output channels (a right notebook stays right)."""
+    new = nbformat.v4
+    nb.cells[1:1] = [
+        new.new_markdown_cell(f'<img src="x" onerror="{PAYLOAD.format("markdown")}"> <script>{PAYLOAD.format("s")}</script>'),
+        new.new_markdown_cell('<meta http-equiv="refresh" content="1; url=/pwned-refresh"> a page that navigates away'),
+        new.new_markdown_cell("![tracker](http://pwned.invalid/pixel.png) [a link](javascript:window.pwned=3)"),
+        new.new_raw_cell(f'<img src="x" onerror="{PAYLOAD.format("raw")}">', metadata={"raw_mimetype": "text/html"}),
+    ]
+    nb.cells.append(new.new_code_cell(
+        "from IPython.display import HTML, SVG, Javascript, Markdown, display\n"
+        f"A = {PAYLOAD!r}\n"
+        "display(HTML('<img src=\"x\" onerror=\"' + A.format('html') + '\">'))\n"
+        "display(Javascript(A.format('js')))\n"
+        "display(SVG('<svg xmlns=\"http://www.w3.org/2000/svg\" onload=\"' + A.format('svg') + '\">'\n"
+        "            '<script>' + A.format('svgscript') + '</script></svg>'))\n"
+        "display(Markdown('<img src=\"x\" onerror=\"' + A.format('md-output') + '\">'))\n"
+        f"display({{'image/png': {PNG!r}}}, raw=True,\n"
+        "        metadata={'image/png': {'width': '1 onload=window.pwned=5;fetch(`/pwned-width`)'}})\n"))
+    return nb
+
+
 @pytest.fixture(scope="module")
 def graded_course(tmp_path_factory):
-    """A course directory graded by ``python -m autograder grade`` (a right and a wrong submission)."""
+    """A course directory graded by ``python -m autograder grade``: ada right, ben a classic mistake,
+    and EVE right with active content in every channel, an HTML page and an SVG beside her notebook."""
     playwright_or_skip()
     root = tmp_path_factory.mktemp("instructor")
     submissions, course = root / "submissions", root / "course"
     release = notebooks.read(paths.NOTEBOOKS / LAB / f"{LAB}.ipynb")
     source = notebooks.read(paths.SOLUTIONS / LAB / f"{LAB}.ipynb")
     ben = samples.with_mistake(release, source, LAB, "momentum_velocity_not_stored")
-    ben.cells.insert(1, nbformat.v4.new_markdown_cell(  # a script of the student's own: it must not run
-        '<script>document.title = "pwned"; window.pwned = 1</script><img src="x" onerror="window.pwned = 2">'))
-    for student, nb in (("ada", samples.answered(release, source)), ("ben", ben)):
+    for student, nb in (("ada", samples.answered(release, source)), ("ben", ben),
+                        (EVE, _attacks(samples.answered(release, source)))):
         (submissions / student / LAB).mkdir(parents=True)
         nbformat.write(nb, str(submissions / student / LAB / f"{LAB}.ipynb"))
+    (submissions / EVE / LAB / "notes.html").write_text(f"<script>{PAYLOAD.format('file')}</script>")
+    (submissions / EVE / LAB / "figure.svg").write_text(
+        f'<svg xmlns="http://www.w3.org/2000/svg"><script>{PAYLOAD.format("svgfile")}</script></svg>')
     csv = root / "grades.csv"
     run = subprocess.run([sys.executable, "-m", "autograder", "grade", str(submissions), "--csv", str(csv),
                           "--course-dir", str(course)], cwd=paths.REPO, capture_output=True, text=True, timeout=600)
     assert run.returncode == 0, run.stdout + run.stderr
-    return course, root / "grades_feedback"
+    return course, root / "grades_feedback", csv
 
 
 def test_instructor_formgrader_lists_the_grades_and_feedback_reads_offline(graded_course):
-    course, feedback = graded_course
+    course, feedback, _ = graded_course
     server = JupyterLab(course, ARTIFACTS / "formgrader.log")
     try:
         with browser_page(ARTIFACTS, "instructor") as page:
@@ -274,6 +307,70 @@ def test_instructor_formgrader_lists_the_grades_and_feedback_reads_offline(grade
         assert page.evaluate("""() => [...document.querySelectorAll('div.output_area pre')]
                                 .every(pre => pre.scrollWidth <= pre.clientWidth + 1)"""), "a line is cut off"
         assert "Extra credit: 1.0 of 1.0" in page.inner_text("body")
-        assert page.evaluate("() => window.pwned === undefined") and page.title() != "pwned"  # the policy held
-        refused = [e for e in page.errors if "Content Security Policy" in e]  # the student's script, not run
-        assert refused and not [e for e in page.errors if not BENIGN.search(e) and e not in refused], page.errors
+        assert not [e for e in page.errors if not BENIGN.search(e)], page.errors
+
+
+def _watched(page):
+    """Record on ``page`` every request and every navigation of its main frame."""
+    page.requests, page.navigations = [], []
+    page.on("request", lambda request: page.requests.append(request.url))
+    page.on("framenavigated", lambda frame: frame == page.main_frame and page.navigations.append(frame.url))
+    page.on("dialog", lambda dialog: (page.requests.append(f"pwned: a dialog {dialog.message}"), dialog.dismiss()))
+
+
+def _nothing_ran(page, url, course=None):
+    """Open ``url``, wait past the 1 s refresh, and check no student content ran, loaded or navigated."""
+    page.navigations.clear()
+    page.requests.clear()
+    page.goto(url)
+    page.wait_for_timeout(2500)
+    assert page.evaluate("() => window.pwned === undefined") and page.title() != "pwned", url
+    assert not [r for r in page.requests if "pwned" in r], (url, page.requests)
+    assert len(page.navigations) == 1, (url, page.navigations)  # the page itself, nothing after it
+    assert course is None or not list(course.rglob("pwned*")), url
+
+
+def test_student_content_never_runs_in_formgrader_or_feedback(graded_course):
+    """Issue 23, items 1 and 2: EVE's active content (markdown HTML, a refresh, a tracker image, a raw
+    text/html cell, text/html, JavaScript, SVG and markdown outputs, an image's width metadata, an HTML
+    page and an SVG file beside her notebook, her id itself) never runs, loads or navigates on the pages
+    the README sends people to: formgrader's lists, EVE's submission, her files, her student pages, and
+    her feedback HTML. She keeps full marks (so do ada's right answers); her row says what was found."""
+    from autograder.report.csv_cells import read_rows
+    from nbgrader.api import Gradebook
+
+    course, feedback, csv = graded_course
+    rows = {r["student_id"]: r for r in read_rows(csv)}
+    eve = rows[EVE]
+    assert eve["status"] == "graded" and float(eve["score"]) == float(rows["ada"]["score"]) > 0, eve
+    assert "shown inert" in eve["message"] and "notes.html" in eve["message"], eve["message"]
+    assert "figure.svg" in eve["message"] and "shown inert" not in rows["ada"]["message"], rows
+    folder = next(p.name for p in (course / "autograded").iterdir() if p.name.startswith("eve"))
+    assert not set('<>"') & set(folder)  # nbgrader's student id: nothing formgrader could write as markup
+    assert not list((course / "autograded" / folder).rglob("*.html")), "a web page was copied for grading"
+    with Gradebook(f"sqlite:///{course}/gradebook.db") as gradebook:
+        submission = gradebook.find_submission_notebook(LAB, LAB, folder).id
+    server = JupyterLab(course, ARTIFACTS / "formgrader-attacks.log")
+    try:
+        with browser_page(ARTIFACTS, "instructor-attacks") as page:
+            _watched(page)
+            page.goto(server.url("tree"))  # the token logs the browser in
+            for path in (f"formgrader/gradebook/{LAB}/{LAB}", f"formgrader/submissions/{submission}/",
+                         f"formgrader/manage_students/{folder}", f"formgrader/manage_students/{folder}/{LAB}",
+                         "formgrader/manage_students", f"formgrader/manage_submissions/{LAB}"):
+                _nothing_ran(page, server.url(path), course)
+                shot(page, ARTIFACTS, "instructor-attacks-" + path.split("/")[1])
+            page.goto(server.url(f"formgrader/submissions/{submission}/"))
+            body = page.inner_text("body")
+            assert "shown as text by the course kit" in body and "onerror" in body  # the attempt is visible
+            for name in ("notes.html", "figure.svg"):  # formgrader's file route: never copied, so not served
+                reply = page.goto(server.url(f"formgrader/submissions/{submission}/{name}"))
+                assert reply.status == 404, name
+                assert page.evaluate("() => window.pwned === undefined")
+    finally:
+        server.stop()
+    with browser_page(ARTIFACTS, "feedback-attacks") as page:
+        _watched(page)
+        html = next((feedback / folder).rglob("*.html"))
+        _nothing_ran(page, html.as_uri())
+        assert "shown as text by the course kit" in page.inner_text("body")

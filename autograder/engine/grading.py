@@ -27,7 +27,7 @@ from .course import CourseDir, Limits, sandbox_problem
 from .interrupt import Stop
 from .journal import Journal, grader_fingerprint, submission_fingerprint
 from .nbgrader_config import RESTORED
-from .preprocessors import OVERWRITTEN_KEY
+from .preprocessors import INERT_KEY, OVERWRITTEN_KEY
 
 
 def load_sources():
@@ -104,7 +104,8 @@ def run_notes(autograded_path, limits):
     """Notes on what happened in a graded notebook: interrupted cells, memory errors, output cut."""
     if not autograded_path.exists():
         return []
-    cells = notebooks.read(autograded_path).cells
+    nb = notebooks.read(autograded_path)
+    cells = nb.cells
     names = [out.get("ename") for cell in cells for out in cell.get("outputs", []) if out.get("output_type") == "error"]
     notes = []
     cut = [cell.metadata[TRUNCATED_KEY] for cell in cells if TRUNCATED_KEY in cell.get("metadata", {})]
@@ -117,6 +118,10 @@ def run_notes(autograded_path, limits):
         notes.append("output truncated: a message over 16 MB was cut in the kernel")
     if "KeyboardInterrupt" in names or "CellTimeoutError" in names:
         notes.append(f"a cell ran for more than {limits.cell_seconds:g} s and was interrupted")
+    found = nb.metadata.get(INERT_KEY, [])
+    if found:
+        shown = ", ".join(sorted(set(map(str, found)))[:4])
+        notes.append(f"shown inert to whoever opens it: {len(found)} thing(s) a browser would run or load ({shown})")
     if "MemoryError" in names:
         notes.append(f"MemoryError: the notebook may use at most {limits.memory_mb} MB")
     return notes

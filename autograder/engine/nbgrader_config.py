@@ -13,7 +13,7 @@ from traitlets.config import Config
 
 from ..report.feedback_html import NBGRADER_TEMPLATES, TEMPLATES, FeedbackExporter, FeedbackStyle, RedactCourseSecrets
 from .bounded_execute import BoundedExecute
-from .preprocessors import AwardExtraCredit, DecideFromTraces, NoteOverwrites
+from .preprocessors import AwardExtraCredit, DecideFromTraces, MakeInert, NoteOverwrites
 
 COURSE_ID = "optimizers-course"
 # What nbgrader autogrades: the submissions with their cells matched to the release (intake.restore).
@@ -40,6 +40,7 @@ def course_config(root, db_url=None):
         SaveAutoGrades,
         AwardExtraCredit,  # extra-credit tests: their points on top of the total
         AssignLatePenalties, CheckCellMetadata,
+        MakeInert,  # what formgrader and the feedback render from: nothing a browser would run or load
     ]
     c.DecideFromTraces.source_directory = c.AwardExtraCredit.source_directory = str(root / "source")
     # no output quotes the solutions or hidden tests (student code can read them in its kernel)

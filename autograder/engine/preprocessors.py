@@ -14,7 +14,7 @@ from nbgrader.api import Gradebook
 from nbgrader.preprocessors import NbGraderPreprocessor, OverwriteCells
 from traitlets import Unicode
 
-from .. import notebooks
+from .. import inert, notebooks
 from ..labkit import checks
 from .reference import reference_reports
 
@@ -187,3 +187,19 @@ class NoteOverwrites(OverwriteCells):
         super().report_change(name, attr, old, new)
         if attr != "checksum":  # every locked test cell's source is put back (its hidden tests): no sign of tampering
             self.changes.append({"grade_id": name, "attribute": attr})
+
+
+INERT_KEY = "optkit_made_inert"  # what MakeInert found (the notebook's metadata): the row says so
+
+
+class MakeInert(NbGraderPreprocessor):
+    """Last of autograde's steps: the autograded notebook, which nbgrader's formgrader and the feedback
+    are rendered from, holds nothing a browser would run or load (``autograder.inert``: markdown shown as
+    text, outputs dropped, output metadata reduced). What was found is kept under ``INERT_KEY``."""
+
+    def preprocess(self, nb, resources):
+        nb.metadata.pop(INERT_KEY, None)  # the submission's own copy of the key is never read
+        found = inert.inert_notebook(nb)
+        if found:
+            nb.metadata[INERT_KEY] = found
+        return nb, resources

@@ -353,8 +353,10 @@ def _acceptable(student_id):
 
 def safe_folder(student_id):
     """The folder name for a student id: the id itself when it is one safe path component, else the id
-    with its unsafe characters replaced (the CSV keeps the id as the system gave it)."""
-    folder = re.sub(r"[/\\\x00-\x1f]", "_", student_id)
+    with its unsafe characters replaced (the CSV keeps the id as the system gave it). The folder name is
+    nbgrader's student id, which formgrader writes unescaped into its pages and scripts
+    (``var student_id = "{{ student_id }}"``): HTML and script quoting characters are replaced too."""
+    folder = re.sub(r"[/\\\x00-\x1f<>\"'`&]", "_", student_id)
     if not folder.strip() or folder.startswith(".") or folder in COURSE_FOLDERS:
         folder = "_" + folder
     return folder[:200]

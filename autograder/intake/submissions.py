@@ -35,6 +35,7 @@ from pathlib import Path
 import nbformat
 
 from .. import notebooks, paths
+from ..inert import runs_in_browser
 from ..status import INVALID, MISSING, READY, STRAY  # noqa: F401 - READY: read as intake.READY too
 from .cellcode import defined_names
 
@@ -235,6 +236,10 @@ class _Student:
             if holds_course_secrets(file):
                 self.used.add(file)
                 refused.append(f"{self.rel(file)} (it holds the course's solutions or hidden tests)")
+                continue
+            if runs_in_browser(file.name):  # formgrader serves a submission's files on the instructor's origin
+                self.used.add(file)
+                refused.append(f"{self.rel(file)} (a web page, picture or script a browser would run)")
                 continue
             chosen.append(file.relative_to(folder))
             total += size
