@@ -55,8 +55,11 @@ CHECKED_MIMES = {"text/html", "text/markdown", "image/svg+xml"}  # kept when ine
 SAFE_CSS = re.compile(r"[\w\s.,:;#%()'\"!*>+~=\[\]{}|^$-]*")  # no backslash escapes, no '@', no '/'
 CSS_LOADS = re.compile(r"url\s*\(|image-set|expression|@import|behavior|binding|src\s*\(", re.IGNORECASE)
 IMAGE_DATA = re.compile(r"data:image/(png|jpeg|gif|webp);base64,[A-Za-z0-9+/=\s]*", re.IGNORECASE)
-LOCAL_FILE = re.compile(r"(?![a-z][a-z0-9+.-]*:)(?!/)(?!\\)[^?#]*", re.IGNORECASE)  # relative, no scheme
-LINK = re.compile(r"(https?:|mailto:|#)", re.IGNORECASE)
+# A file of the submission, named plainly: no scheme, no escapes (%2e%2e, %2f), no backslash, not from the
+# server's root, no step up, and not nbconvert's files/ prefix (its strip_files_prefix rewrites it after us)
+LOCAL_FILE = re.compile(r"(?!/)(?!files/)[\w\- ./]+", re.IGNORECASE)
+LINK = re.compile(r"(https?:|mailto:)[^\\]*|#.*", re.IGNORECASE)  # a fragment stays on the page
+BROWSER_DROPS = re.compile(r"[\t\n\r]")  # the URL standard removes these anywhere in a URL
 # What a browser runs or renders as a document when served: pages, scripts, SVG and XML (XSLT, XHTML)
 ACTIVE_TYPES = re.compile(r"(html|javascript|ecmascript|xml|svg|xsl|pdf|flash|wasm)", re.IGNORECASE)
 
@@ -76,11 +79,14 @@ def _css_inert(text):
 
 
 def _url_inert(name, value, tag):
-    value = value.strip()
-    if name == "src":  # loaded at once: only an inline image or a file of the submission itself
-        return bool(IMAGE_DATA.fullmatch(value) or (LOCAL_FILE.fullmatch(value) and ".." not in value
-                                                    and not value.startswith("//")))
-    return bool(LINK.match(value) or (LOCAL_FILE.fullmatch(value) and not value.startswith("//")))
+    """A URL as a browser reads it (tabs and newlines removed, leading and trailing controls and spaces
+    stripped): an image only inline or from the submission's own folder; a link also to the web."""
+    value = BROWSER_DROPS.sub("", value).strip("\x00\x01\x02\x03\x04\x05\x06\x07\x08\x0b\x0c\x0e\x0f\x10"
+                                               "\x11\x12\x13\x14\x15\x16\x17\x18\x19\x1a\x1b\x1c\x1d\x1e\x1f ")
+    local = bool(LOCAL_FILE.fullmatch(value)) and ".." not in value.split("/")
+    if name == "src":  # loaded at once
+        return bool(IMAGE_DATA.fullmatch(value)) or local
+    return bool(LINK.fullmatch(value)) or local
 
 
 def active_html(text, svg=False):
@@ -114,6 +120,35 @@ def active_html(text, svg=False):
                 return "a style that loads from elsewhere"
             if name in ("href", "src") and not _url_inert(name, value, tag):
                 return f"<{node.name} {name}={value[:60]!r}>"
+    return None
+
+
+MATHML_TAGS = {"math", "mi", "mn", "mo", "ms", "mtext", "mrow", "msup", "msub", "msubsup", "mfrac", "msqrt", "mroot",
+               "mstyle", "mspace", "mtable", "mtr", "mtd", "munder", "mover", "munderover", "mpadded", "mphantom",
+               "menclose", "mfenced", "merror", "semantics", "annotation", "mlabeledtr", "none", "mprescripts",
+               "mmultiscripts", "html", "head", "body"}
+MATHML_ATTRIBUTES = {"xmlns", "display", "mathvariant", "mathcolor", "mathbackground", "mathsize", "stretchy",
+                     "fence", "separator", "lspace", "rspace", "accent", "accentunder", "columnalign", "rowalign",
+                     "columnlines", "rowlines", "columnspacing", "rowspacing", "linethickness", "displaystyle",
+                     "scriptlevel", "width", "height", "depth", "minsize", "maxsize", "form", "movablelimits",
+                     "symmetric", "largeop", "notation", "open", "close", "separators", "frame", "framespacing",
+                     "equalrows", "equalcolumns", "align", "bevelled", "voffset", "class", "encoding",
+                     "columnspan", "rowspan", "side", "minlabelspacing", "charalign", "charspacing"}
+
+
+def active_mathml(text):
+    """Why the MathML ``text`` (as latex2mathml writes it) is not inert, or None: only MathML's
+    presentation tags and attributes, with no URL (latex2mathml copies ``\\text{...}`` out unescaped)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", XMLParsedAsHTMLWarning)
+        soup = BeautifulSoup(text, "html5lib")
+    for node in soup.find_all(True):
+        if node.name.split(":")[-1] not in MATHML_TAGS:
+            return f"<{node.name}>"
+        for name, value in node.attrs.items():
+            value = " ".join(value) if isinstance(value, list) else str(value)
+            if name.split(":")[-1] not in MATHML_ATTRIBUTES or "(" in value or ":" in value and name != "xmlns":
+                return f"<{node.name} {name}=...>"
     return None
 
 

@@ -32,6 +32,15 @@ ACTIVE_MARKDOWN = {
     "srcset": '<img src="a.png" srcset="https://example.com/a.png 2x">',
     "math element": "<math><maction actiontype='statusline'>x</maction></math>",
     "template": "<template><img src=x onerror=alert(1)></template>",
+    # what a browser reads past a plain check: tabs and newlines dropped, controls stripped, escapes decoded
+    "tab in an image's scheme": '<img src="h&#9;ttp://example.com/t.png">',
+    "control before //": '<img src="&#1;//example.com/t.png">',
+    "nbconvert's files/ prefix": '<img src="files//example.com/t.png">',
+    "escaped steps up": '<img src="%2e%2e/%2e%2e/%2e%2e/logout">',
+    "tab in a link's scheme": '<a href="java&#9;script:alert(1)">x</a>',
+    "escaped link up the tree": '<a href="..%2f..%2flms_unpacked%2fnotes.html">notes</a>',
+    "link up the tree": '<a href="../../../lms_unpacked/notes.html">notes</a>',
+    "backslash": '<img src="\\\\example.com\\t.png">',
     "noscript": "<noscript><p title='</noscript><img src=x onerror=alert(1)>'></noscript>",
 }
 INERT_MARKDOWN = {
@@ -41,7 +50,7 @@ INERT_MARKDOWN = {
     "simple html": "<font color='red'>note</font> <b>bold</b><br><center>c</center><details><summary>s</summary>d</details>",
     "local image": "![figure](figure.png) ![inline](data:image/png;base64,iVBORw0KGgo=)",
     "korean": "## 최적화 알고리즘\n\n모멘텀 (momentum) 은 이전 gradient 를 기억합니다.",
-    "anchor": "[up](#Title) and mail: <mailto:a@example.com>",
+    "anchor": "[up](#Title) and mail: <mailto:a@example.com> and [faq](#What-is-Adam?)",
 }
 
 
@@ -128,3 +137,20 @@ def test_a_notebook_is_made_inert_in_every_channel():
     ("figure.png", False), ("README.md", False), ("notes.txt", False), ("noextension", False)])
 def test_files_a_browser_would_run_are_known_by_their_names(name, runs):
     assert inert.runs_in_browser(name) is runs
+
+
+@pytest.mark.parametrize("tex", [r"\text{<meta http-equiv='refresh' content='0;url=https://example.com'>}",
+                                 r"\text{<img src=x onerror=alert(1)>}", r"\style{background-image:url(x)}{x}"])
+def test_the_feedback_never_writes_markup_latex2mathml_copies_out(tex):
+    from autograder.report.feedback_html import tex_to_mathml
+
+    written = tex_to_mathml(tex, "inline")
+    assert inert.active_mathml(written) is None and "<meta" not in written and "<img" not in written
+
+
+def test_the_feedback_writes_the_course_math_as_mathml():
+    from autograder.report.feedback_html import tex_to_mathml
+
+    for tex in (r"\theta_{t+1} = \theta_t - \frac{\eta}{\sqrt{v_t} + \epsilon} m_t", r"\text{lr}\,\hat{m}_t",
+                r"\begin{pmatrix}1&2\\3&4\end{pmatrix}", r"\mathbb{R}^{n}"):
+        assert tex_to_mathml(tex, "block").startswith("<math"), tex

@@ -21,7 +21,7 @@ from nbconvert.filters.markdown_mistune import IPythonRenderer, MarkdownWithMath
 from nbgrader.preprocessors import NbGraderPreprocessor
 from traitlets import Unicode, validate
 
-from .. import notebooks
+from .. import inert, notebooks
 from ..engine.preprocessors import from_source
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -41,12 +41,15 @@ span.optkit-extra-credit { color: #2b6a2b; font-weight: bold; }
 
 def tex_to_mathml(tex, display):
     """MathML for the TeX ``tex`` (``display``: "inline" or "block"); the TeX itself, escaped and
-    between dollars, when latex2mathml cannot read it (a reader still sees what was written)."""
+    between dollars, when latex2mathml cannot read it or writes more than MathML (a reader still sees
+    what was written)."""
+    dollars = "$$" if display == "block" else "$"
     try:
-        return convert(tex, display=display)
+        mathml = convert(tex, display=display)
     except Exception:  # latex2mathml raises its own errors and plain ones for unsupported commands
-        dollars = "$$" if display == "block" else "$"
         return f"{dollars}{escape(tex)}{dollars}"
+    # latex2mathml copies \text{...} out unescaped: MathML holding anything else is shown as its TeX
+    return f"{dollars}{escape(tex)}{dollars}" if inert.active_mathml(mathml) else mathml
 
 
 class MathMLRenderer(IPythonRenderer):
