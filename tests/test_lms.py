@@ -8,7 +8,11 @@ Most tests stop before nbgrader (intake only: fast); one grades a mixed download
 """
 import csv
 import io
+import os
+import struct
+import threading
 import zipfile
+import zlib
 
 import nbformat
 import pytest
@@ -463,3 +467,146 @@ def test_the_releases_own_files_handed_back_unchanged_are_not_the_students(tmp_p
     assert ann.extras == [] and "labkit" not in _text(ann) and "not used" not in _text(ann)
     assert sorted(p.as_posix() for p in ben.extras) == ["labkit/trace.py", "my_optim.py"]
     assert "copied with the notebook: labkit/trace.py, my_optim.py" in _text(ben)
+
+
+# ------------------------------------------------------------------------- zip bombs: every byte counts
+def _deflated_zeros(mib):
+    """A raw deflate stream of ``mib`` MiB of zeros, made in a blink: one compressed MiB, its history reset
+    by a full flush, repeated (about 1 KB each), then an empty final block."""
+    compressor = zlib.compressobj(9, zlib.DEFLATED, -15)
+    one = compressor.compress(bytes(1 << 20)) + compressor.flush(zlib.Z_FULL_FLUSH)
+    return one * mib + b"\x03\x00"
+
+
+def _crc_of_zeros(mib):
+    crc, one = 0, bytes(1 << 20)
+    for _ in range(mib):
+        crc = zlib.crc32(one, crc)
+    return crc
+
+
+def _raw_zip(entries):
+    """A zip written byte by byte, as zipfile would not: ``entries`` [(name, method, data, crc, stated size)],
+    the stated size free to lie."""
+    out, central = io.BytesIO(), []
+    for name, method, data, crc, size in entries:
+        offset, raw = out.tell(), name.encode()
+        out.write(struct.pack("<IHHHHHIIIHH", 0x04034B50, 20, 0, method, 0, 0x5A63, crc, len(data), size, len(raw), 0)
+                  + raw + data)
+        central.append(struct.pack("<IHHHHHHIIIHHHHHII", 0x02014B50, 20, 20, 0, method, 0, 0x5A63, crc, len(data),
+                                   size, len(raw), 0, 0, 0, 0, 0, offset) + raw)
+    start = out.tell()
+    out.write(b"".join(central))
+    out.write(struct.pack("<IHHHHIIH", 0x06054B50, 0, 0, len(central), len(central), out.tell() - start, start, 0))
+    return out.getvalue()
+
+
+def _zeros_entry(name, mib, stated=None):
+    """A deflated entry of ``mib`` MiB of zeros; ``stated``: the size its headers claim (default: the truth)."""
+    return (name, zipfile.ZIP_DEFLATED, _deflated_zeros(mib), _crc_of_zeros(mib), (mib << 20) if stated is None else stated)
+
+
+class _DiskPeak:
+    """The most bytes ever seen below ``folder`` while the block runs (a thread adds up the files' sizes
+    every few milliseconds), and what is left at the end."""
+
+    def __init__(self, folder):
+        self.folder, self.peak, self._done = folder, 0, threading.Event()
+
+    def _used(self):
+        total = 0
+        for directory, _, names in os.walk(self.folder):
+            for name in names:
+                try:
+                    total += os.stat(os.path.join(directory, name)).st_size
+                except OSError:
+                    pass
+        return total
+
+    def _watch(self):
+        while not self._done.wait(0.003):
+            self.peak = max(self.peak, self._used())
+
+    def __enter__(self):
+        self.before = self._used()
+        self._thread = threading.Thread(target=self._watch, daemon=True)
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._done.set()
+        self._thread.join()
+        self.left = self._used()
+        self.peak = max(self.peak, self.left) - self.before
+
+
+MiB = 1 << 20
+
+
+@pytest.mark.fast
+def test_zip_bombs_cost_no_disk_and_the_honest_students_keep_their_files(tmp_path, sources, books):
+    """A Moodle download where each bomber's zip would expand to hundreds of MiB or more (a header that lies
+    about the size, bzip2 far past deflate's ratio, a 42.zip-like nest four levels deep, ten thousand and
+    more files, an end record that claims 65,535): each bomber's row says what was not unpacked and why,
+    the disk used stays small, and the honest students' notebooks are unpacked."""
+    lying = _raw_zip([_zeros_entry(f"{A}.ipynb", 64, stated=1000), _zeros_entry("data.bin", 4, stated=3 << 30)])
+    with io.BytesIO() as buffer:
+        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_BZIP2) as archive:
+            archive.writestr("zeros.bin", bytes(8 * MiB))                  # about a hundred bytes: 8 MiB
+        bzip2 = buffer.getvalue()
+    inner = _raw_zip([_zeros_entry(f"z{i}.bin", 16) for i in range(4)])  # 64 KB: 64 MiB
+    middle = _nested({f"inner{i}.zip": inner for i in range(4)})
+    nest = _nested({f"middle{i}.zip": middle for i in range(4)})           # four levels, 1 MB: 1 GiB in all
+    many = _nested({f"f{i:05d}.txt": b"" for i in range(lms.MAX_STUDENT_FILES + 2000)})
+    claims = _raw_zip([])[:-22] + struct.pack("<IHHHHIIH", 0x06054B50, 0, 0, 0xFFFF, 0xFFFF, 60 << 20, 0, 0)
+    bombs = {"lying.zip": lying, "bzip2.zip": bzip2, "nest.zip": nest, "many.zip": many, "claims.zip": claims}
+    entries = {f"Bomber{i}_20{i}_assignsubmission_file/{name}": data for i, (name, data) in enumerate(bombs.items())}
+    entries.update({f"Han_101_assignsubmission_file/{A}.ipynb": books["right"],
+                    "Han_101_assignsubmission_file/my_optim.py": "x = 1\n",
+                    f"Lee_109_assignsubmission_file/{A}.ipynb": books["blank"],
+                    f"Kim_102_assignsubmission_file/{A}.ipynb": books["right"],  # a bomber's own notebook beside one
+                    "Kim_102_assignsubmission_file/lab3.zip": lying})
+    archive = _zip(tmp_path / "download.zip", entries)
+    with _DiskPeak(tmp_path / "course") as disk:
+        rows = _rows(tmp_path, archive, sources)
+    assert disk.peak < 8 * MiB and disk.left < 2 * MiB, (disk.peak, disk.left)  # 1.2 GiB if all were unpacked
+    assert _ready(rows, "101").path.read_text() == books["right"] and "my_optim.py" in _text(_ready(rows, "101"))
+    assert _ready(rows, "109").path.read_text() == books["blank"]
+    assert _ready(rows, "102").path.read_text() == books["right"]              # the bomber's own notebook too
+    said = {s: " ".join(_text(r) for r in rows[s] if r.status == submissions.INVALID) for s in rows}
+    assert f"lying.zip/{A}.ipynb (in download.zip): not unpacked: it cannot be read (BadZipFile: Bad CRC-32" in said["200"]
+    assert "lying.zip/data.bin (in download.zip): not unpacked: larger than 50.0 MiB" in said["200"]
+    assert "bzip2.zip/zeros.bin (in download.zip): not unpacked: Bomber1_201_assignsubmission_file/bzip2.zip " \
+           "would expand to more than 1,000 times" in said["201"]
+    assert "nest/middle0/inner0.zip, nest/middle0/inner1.zip, nest/middle0/inner2.zip and 13 more: zips inside 2 " \
+           "zips: not opened (kept as files)" in " ".join(_text(r) for r in rows["202"])
+    assert f"many.zip (in download.zip): not unpacked: it lists {lms.MAX_STUDENT_FILES + 2000:,} files" in said["203"]
+    assert "claims.zip (in download.zip): not unpacked: it lists 65,535 files (60.0 MiB of names)" in said["204"]
+    assert "lab3.zip/lab3_optimizers.ipynb (in download.zip): not unpacked: it cannot be read" in said["102"]
+
+
+@pytest.mark.fast
+def test_a_students_files_and_the_download_have_budgets_of_their_own(tmp_path, sources, books, monkeypatch):
+    """A student's budget (scaled down here: the disk stays small) counts the bytes that come out, not the
+    sizes stated: over it, the student's notebook is unpacked first and what does not fit is named in a
+    row; the next student has a budget of their own. A download that lists more files than a download may
+    unpack to is refused before its list is read."""
+    monkeypatch.setattr(lms, "MAX_STUDENT_BYTES", 3 * MiB)
+    entries = {f"ann/{A}/{A}.ipynb": books["right"], f"ben/{A}/{A}.ipynb": books["blank"],
+               f"ben/{A}/zeros.zip": _raw_zip([_zeros_entry(f"zeros{i}.bin", 8) for i in range(4)]),  # 32 MiB
+               f"cho/{A}/{A}.ipynb": books["right"]}
+    entries.update({f"ann/{A}/data{i}.bin": os.urandom(MiB) for i in range(4)})  # 4 MiB that do not compress
+    archive = _zip(tmp_path / "d.zip", entries)
+    with _DiskPeak(tmp_path / "course") as disk:
+        rows = _rows(tmp_path, archive, sources)
+    assert disk.peak < 10 * MiB, disk.peak
+    for student, book in (("ann", "right"), ("ben", "blank"), ("cho", "right")):
+        assert _ready(rows, student).path.read_text() == books[book]
+    [ann] = [r for r in rows["ann"] if r.status == submissions.INVALID]
+    assert "not unpacked: over the 3.0 MiB one student's files may expand to" in _text(ann)
+    assert _text(ann).startswith(f"ann/{A}/data") and "data0.bin" not in _text(ann)  # the smallest first
+    [ben] = [r for r in rows["ben"] if r.status == submissions.INVALID]
+    assert _text(ben).startswith(f"ben/{A}/zeros.zip/zeros") and "over the 3.0 MiB one student's files" in _text(ben)
+    monkeypatch.setattr(lms, "MAX_FILES", 5)
+    with pytest.raises(ValueError, match=f"lists {len(entries)} files .* more than the 5 a download may unpack to"):
+        _rows(tmp_path, archive, sources)
