@@ -1,5 +1,7 @@
 """Helpers for the intake tests: what ``grading._intake`` makes of a download, without nbgrader."""
+import io
 import types
+import zipfile
 
 from autograder.intake import submissions
 from autograder.engine.grading import _intake
@@ -23,3 +25,12 @@ def ready(rows, student):
 
 def text(row):
     return "; ".join(row.notes)
+
+
+def zip_bytes(entries):
+    """The bytes of a zip holding ``entries`` {name: text or bytes} (a zip inside a download)."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for name, data in entries.items():
+            archive.writestr(name, data)
+    return buffer.getvalue()

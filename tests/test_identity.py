@@ -12,7 +12,7 @@ import nbformat
 import pytest
 
 from autograder.engine.grading import load_sources
-from download_rows import ready as _ready, rows_of as _rows, text as _text
+from download_rows import ready as _ready, rows_of as _rows, text as _text, zip_bytes as _zip
 
 pytestmark = pytest.mark.fast  # in-process, no grading run: `make test-fast`
 
@@ -30,14 +30,6 @@ def _book(marker):
 
 BOOKS = {p: _book(f"the work of {p}") for p in PEOPLE}
 PLANTED = _book(MARK)  # what alice plants: found nowhere but in her own folder
-
-
-def _zip(entries):
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        for name, data in entries.items():
-            archive.writestr(name, data)
-    return buffer.getvalue()
 
 
 def _id(p):

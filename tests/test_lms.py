@@ -22,7 +22,7 @@ from autograder.intake import submissions, lms
 from autograder.authoring import samples
 from autograder.engine.grading import grade, load_sources
 from autograder.report.csv_cells import read_rows
-from download_rows import ready as _ready, rows_of as _rows, text as _text
+from download_rows import ready as _ready, rows_of as _rows, text as _text, zip_bytes as _nested
 
 A = "lab3_optimizers"
 RIGHT = f'{catalogue.points(A)[1]:g}'  # a right answer's score, as the CSV writes it
@@ -54,14 +54,6 @@ def _zip(path, entries, utf8_flag=True):
         for name, data in entries.items():
             archive.writestr((zipfile.ZipInfo if utf8_flag else _UnflaggedName)(name, (2026, 11, 3, 10, 0, 0)), data)
     return path
-
-
-def _nested(entries):
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        for name, data in entries.items():
-            archive.writestr(name, data)
-    return buffer.getvalue()
 
 
 def test_moodle_3_and_4_folders_and_flat_with_two_students_of_one_name(tmp_path, sources, books):
