@@ -243,3 +243,98 @@ def test_a_student_number_names_one_student_only(tmp_path, sources):
     assert set(rows) == {"20240001", "20240002", ""}
     assert _ready(rows, "20240002").path.read_text() == BOOKS["bob"]
     assert f"20240001_20240002_{NB}: no student in its path" in _text(rows[""][0])
+
+
+def test_a_students_folder_shaped_like_a_course_directory_makes_no_student(tmp_path, sources):
+    """Second breaker round: alice's folder holds a gradebook.db and <student>/<assignment>/ folders, as an
+    nbgrader course directory does; beside bob's and carol's folders it is hers (zed is made up by no one)."""
+    for variant, extra in (("gradebook", {"alice/gradebook.db": b""}),
+                           ("source", {f"alice/source/{A}/{NB}": PLANTED})):
+        entries = {f"bob/{NB}": BOOKS["bob"], f"carol/{NB}": BOOKS["carol"], f"alice/alice/{A}/{NB}": BOOKS["alice"],
+                   f"alice/zed/{A}/{NB}": PLANTED, f"alice/Bob/{A}/{NB}": PLANTED, f"alice/submitted/bob/{A}/{NB}": PLANTED,
+                   **extra}
+        (tmp_path / variant).mkdir()
+        (tmp_path / variant / "d.zip").write_bytes(_zip(entries))
+        rows = _rows(tmp_path / variant, tmp_path / variant / "d.zip", sources)
+        assert set(rows) == {"alice", "bob", "carol"}, (variant, set(rows))
+        assert _ready(rows, "bob").path.read_text() == BOOKS["bob"]
+        assert "names another student" in " ".join(_text(r) for r in rows["alice"]), variant
+
+
+def test_a_blackboard_receipts_comment_never_names_the_student(tmp_path, sources):
+    """Second breaker round: ali_bob's display name holds parentheses and her comment ends in '(bob)'; the
+    receipt's first line names her, whatever she wrote below it."""
+    def receipt(shown, user, comment):
+        return f"Name: {shown} ({user})\nAssignment: Lab 3\nDate Submitted: x\n\nComments:\n{comment}\n"
+    entries = {f"Lab 3_bob_attempt_2026-11-03-08-00-01_{NB}": BOOKS["bob"],
+               "Lab 3_bob_attempt_2026-11-03-08-00-01.txt": receipt("Bob Lee", "bob", "none"),
+               f"Lab 3_carol_attempt_2026-11-03-08-00-02_{NB}": BOOKS["carol"],
+               "Lab 3_carol_attempt_2026-11-03-08-00-02.txt": receipt("Carol Park", "carol", "none"),
+               f"Lab 3_ali_bob_attempt_2026-11-03-09-00-00_{NB}": PLANTED,
+               "Lab 3_ali_bob_attempt_2026-11-03-09-00-00.txt": receipt("Alice (Ali) Kim", "ali_bob",
+                                                                        "Note to grader: please see (bob)")}
+    (tmp_path / "d.zip").write_bytes(_zip(entries))
+    rows = _rows(tmp_path, tmp_path / "d.zip", sources)
+    assert set(rows) == {"ali_bob", "bob", "carol"}
+    assert _ready(rows, "bob").path.read_text() == BOOKS["bob"]
+    assert _ready(rows, "ali_bob").path.read_text() == PLANTED
+
+
+def test_sections_of_one_student_are_sections(tmp_path, sources):
+    """An honest download in sections, one of which has a single student: three students, not two."""
+    entries = {f"sec1/alice/{NB}": BOOKS["alice"], f"sec1/bob/{NB}": BOOKS["bob"], f"sec2/carol/{NB}": BOOKS["carol"]}
+    (tmp_path / "d.zip").write_bytes(_zip(entries))
+    rows = _rows(tmp_path, tmp_path / "d.zip", sources)
+    assert set(rows) == {"alice", "bob", "carol"}
+    assert _ready(rows, "carol").path.read_text() == BOOKS["carol"]
+
+
+def test_one_student_with_two_subfolders_makes_no_sections(tmp_path, sources):
+    """alice has two folders with notebooks, each classmate one: their folders stay students."""
+    entries = {f"alice/v1/{NB}": PLANTED, f"alice/v2/{NB}": BOOKS["alice"], f"bob/work/{NB}": BOOKS["bob"],
+               f"carol/lab/{NB}": BOOKS["carol"], f"dave/x/{NB}": BOOKS["dave"]}
+    (tmp_path / "d.zip").write_bytes(_zip(entries))
+    rows = _rows(tmp_path, tmp_path / "d.zip", sources)
+    assert set(rows) == {"alice", "bob", "carol", "dave"}
+    assert _ready(rows, "bob").path.read_text() == BOOKS["bob"]
+
+
+def test_names_longer_than_a_file_system_allows_cost_no_square_time(tmp_path, sources):
+    """Second breaker round: rule regexes on a 60,000-character name took time quadratic in it; such a name
+    names nobody (no file system holds it) and the download is read in about the time of a plain one."""
+    import time
+    long_names = {f"{i}1-1 - " + " -" * 30_000: b"" for i in range(4)}
+    entries = {f"alice/{NB}": BOOKS["alice"], f"bob/{NB}": BOOKS["bob"],
+               "alice/work.zip": _zip({"inner.zip": _zip(long_names)})}
+    (tmp_path / "d.zip").write_bytes(_zip(entries))
+    started = time.process_time()
+    rows = _rows(tmp_path, tmp_path / "d.zip", sources)
+    assert time.process_time() - started < 30  # before: hours of CPU for names like these (a bound, not a speed)
+    assert set(rows) == {"alice", "bob"} and _ready(rows, "bob").path.read_text() == BOOKS["bob"]
+
+
+def test_bzip2_entries_are_refused_before_they_expand(tmp_path, sources):
+    """Second breaker round: a 785-byte bzip2 entry stating 1,000 bytes expanded to 2 GB in memory (zipfile
+    bounds no bzip2 or LZMA read); such entries are refused with a row, the classmate keeps their notebook."""
+    import resource
+    import struct
+    import zlib
+    import bz2
+    compressor, zeros, data, crc = bz2.BZ2Compressor(9), b"\0" * (64 << 20), b"", 0
+    for _ in range(4):  # 256 MiB of zeros in a few hundred bytes
+        data += compressor.compress(zeros)
+        crc = zlib.crc32(zeros, crc)
+    data += compressor.flush()
+    name = f"x_{NB}".encode()
+    local = struct.pack("<4sHHHHHIIIHH", b"PK\3\4", 46, 0, 12, 0, 0x21, crc, len(data), 1000, len(name), 0) + name
+    central = struct.pack("<4sHHHHHHIIIHHHHHII", b"PK\1\2", 46, 46, 0, 12, 0, 0x21, crc, len(data), 1000, len(name),
+                          0, 0, 0, 0, 0, 0) + name
+    bomb = local + data + central + struct.pack("<4sHHHHIIH", b"PK\5\6", 0, 0, 1, 1, len(central), len(local + data), 0)
+    entries = {f"bob/{NB}": BOOKS["bob"], f"alice/{NB}": BOOKS["alice"], "alice/work.zip": bomb}
+    (tmp_path / "d.zip").write_bytes(_zip(entries))
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    rows = _rows(tmp_path, tmp_path / "d.zip", sources)
+    grown_mb = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) / 1024
+    assert grown_mb < 100, grown_mb  # the 256 MiB never exist
+    assert _ready(rows, "bob").path.read_text() == BOOKS["bob"]
+    assert "bzip2" in " ".join(_text(r) for r in rows["alice"])

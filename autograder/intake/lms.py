@@ -79,6 +79,9 @@ MAX_FILES = 200_000         # files a download unpacks to (a class of 1,000 with
 CENTRAL_DIRECTORY_BYTES = 1024  # a zip's list of files may take this much per file it may unpack, no more
 MAX_NESTING = 2             # zips inside zips inside the download: deeper ones are kept as files
 MAX_PATH_PARTS = 64         # folders in one path: deeper is not unpacked
+MAX_NAME = 255              # characters in one file or folder name (file systems' own limit): longer names no one
+# Compressions whose output zipfile does not bound per read (bzip2, LZMA: 785 bytes became 2 GB in memory)
+BOUNDED_COMPRESSIONS = {zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED}
 CHUNK = 1 << 20
 
 
@@ -93,7 +96,6 @@ class Found:
     late: bool = False
     attempt: str = ""        # sortable (ISO time, or an increasing id): the latest is graded
     assignment: str = ""     # as the system's path names it (nbgrader's layouts)
-    via: tuple = ()          # the course directory it was found in, when one stood beside student folders
 
 
 @dataclass
@@ -229,7 +231,8 @@ def _blackboard_context(items):
     the level's Blackboard files share (``Lab 3_``), for ``blackboard``."""
     heads, users = set(), {}
     for item in items:
-        found = BLACKBOARD.fullmatch(PurePosixPath(item.path).name)
+        name = PurePosixPath(item.path).name
+        found = BLACKBOARD.fullmatch(name) if len(name) <= MAX_NAME else None
         if not found or item.kind != "file":
             continue
         head = f"{found.group('assignment')}_{found.group('id')}"
@@ -240,7 +243,10 @@ def _blackboard_context(items):
                     text = handle.read(1 << 16).decode("utf-8", errors="replace")
             except (OSError, zipfile.BadZipFile, zlib.error, EOFError, RuntimeError, NotImplementedError):
                 continue
-            named = re.search(r"^[^:\n]*:[^\n(]*\(([^()\s]+)\)\s*$", text, re.MULTILINE)
+            # the receipt's first line only (the comments below it are the student's words), its last
+            # parentheses (a display name may hold some: "Alice (Ali) Kim (akim_3)")
+            first = next((line for line in text.splitlines() if line.strip()), "")
+            named = re.fullmatch(r"[^:]*:.*\(([^()\s]+)\)\s*", first)
             if named and head.endswith("_" + named.group(1)):
                 users[head] = named.group(1)
     common = os.path.commonprefix(sorted(heads)) if len(heads) > 1 else ""
@@ -322,6 +328,8 @@ def _named(name, children, context):
     ``FOLDER_NAMING`` that fits. A file: the system writes its part first and the name the student chose
     after it, so of the rules that fit, the one whose part is shortest (``Canvas_..._Lab3_bob_attempt_...``
     is Canvas's, whatever the student's part looks like); a student number only when none fits."""
+    if len(name) > MAX_NAME:  # no system writes such a name, and the rules' regexes would cost its square
+        return None
     if children is not None:
         return next((f for f in (rule(name, children, context) for rule in FOLDER_NAMING) if f is not None), None)
     fits = [f for f in (rule(name, None, context) for rule in FILE_NAMING) if f is not None]
@@ -357,8 +365,17 @@ def _zip_items(archive, within="", origin=None):
         if info.is_dir() or name.endswith("/"):
             continue
         stamp = datetime(*info.date_time).timestamp() if info.date_time[0] >= 1980 else 0.0
-        yield Item(name, info.file_size, stamp, lambda archive=archive, info=info: archive.open(info),
+        yield Item(name, info.file_size, stamp, lambda archive=archive, info=info: _open_entry(archive, info),
                    within=within, origin=origin if origin is not None else name, stored=info.compress_size)
+
+
+def _open_entry(archive, info):
+    """The entry ``info`` of ``archive``, opened for reading. Raises NotImplementedError for a compression
+    whose output a read cannot bound (``BOUNDED_COMPRESSIONS``)."""
+    if info.compress_type not in BOUNDED_COMPRESSIONS:
+        raise NotImplementedError("compressed with bzip2 or LZMA, which the grader does not unpack "
+                                  "(zip it again with the usual 'deflate')")
+    return archive.open(info)
 
 
 def _census(path):
@@ -619,32 +636,21 @@ class _Layout:
     system's (a course's ``source/<assignment>/``..., skipped; nbgrader's steps, ``<slug>-submissions/``,
     an assignment's folder, looked through), or a student's, named by a rule (``_named``). The folders
     no rule names are decided for the level as a whole: the only thing there wraps the download; when
-    every folder there is a section, each is; a folder that holds nothing but the system's own (named
+    every folder there could be a section and at least half hold two students or more, each is one; a folder that holds nothing but the system's own (named
     students, nbgrader's steps: an exchange's, a course directory) is looked through when no folder there
-    is a student's, and a course directory also beside student folders (then a student it names who is
-    named elsewhere too makes it a student's folder after all); any other folder is the student of its
-    name. Below a student's folder or file nothing is read for a student: it is all theirs."""
+    is a student's (beside one, it is a student's folder too, whatever it holds); any other folder is the
+    student of its name. Below a student's folder or file nothing is read for a student: it is all theirs."""
 
     def __init__(self, context, find_slug=True):
         self.context, self.find_slug, self.slugs = context, find_slug, set()
 
     def decide(self, items):
         """The ``_Decision`` of every item (files, and the asides: links, empty folders, hidden notebooks)."""
-        tree = _tree(items)
-        demoted = set()
-        while True:
-            out = []
-            self._resolve(tree, (), "download", out, demoted=demoted)
-            vias = {}
-            for d in out:
-                if d.what == "student":
-                    vias.setdefault(d.found.student_id, set()).add(d.found.via)
-            clash = {v for found in vias.values() if len(found) > 1 for v in found if v} - demoted
-            if not clash:
-                return out
-            demoted |= clash
+        out = []
+        self._resolve(_tree(items), (), "download", out)
+        return out
 
-    def _resolve(self, node, where, kind, out, system="a folder per student", slug=None, via=(), demoted=frozenset()):
+    def _resolve(self, node, where, kind, out, system="a folder per student", slug=None):
         """The decisions for everything below ``node``, the level of the download at ``where`` (its path):
         of ``kind`` "download" (read like a download: wrappers, sections, groups decided here for the whole
         level) or "students" (each folder in it is a student's; ``system``: how the rows name them)."""
@@ -652,38 +658,34 @@ class _Layout:
         level["classroom_slug"] = slug or (_classroom_slug(node.folders, level["assignments"]) if self.find_slug else None)
         for name, items in node.files.items():
             for item in items:
-                out.append(self._file(name, item, level, kind, where, via))
+                out.append(self._file(name, item, level, kind, where))
         decisions = {name: self._classify(name, sub, level, kind) for name, sub in node.folders.items()}
         if kind == "download":
-            self._level(node, decisions, level, where, demoted)
+            self._level(node, decisions, level)
         for name, decision in decisions.items():
             sub, path = node.folders[name], where + (name,)
             if decision[0] == "course":
                 out += [_Decision("course", name, item) for _, item in sub.items()]
             elif decision[0] == "container":
-                _, inner_kind, label = decision[:3]
-                inner_via = via or (path if len(decision) > 3 and decision[3] else ())
+                _, inner_kind, label = decision
                 inner_system = {"assignment": "a folder per assignment",
                                 "section": f"a folder per student, inside {name}/"}.get(label, "a folder per student")
                 inner_slug = label if label not in ("assignment", "section", None) else None
-                self._resolve(sub, path, inner_kind, out, inner_system, inner_slug, inner_via, demoted)
+                self._resolve(sub, path, inner_kind, out, inner_system, inner_slug)
             else:
                 template = decision[1]
                 if template is not None and template.system == "GitHub Classroom":
                     self.slugs.add(level["classroom_slug"])
                 for rel, item in sub.items():
                     found = _inside(template, rel, name, system, level["assignments"])
-                    found.via = via
                     out.append(_Decision("aside" if item.kind != "file" else "student", found, item, "/".join(path)))
 
-    def _file(self, name, item, level, kind, where, via):
+    def _file(self, name, item, level, kind, where):
         """The decision for a file standing at a level of the download."""
         found = _named(name, None, level)
-        if found is not None:
-            found.via = via
         if item.kind == "link":  # a link standing where a student's folder would: that student's, never followed
             if found is None and _acceptable(name):
-                found = Found(name, name, "a folder per student", via=via)
+                found = Found(name, name, "a folder per student")
             return _Decision("aside", found, item, "/".join(where))
         if item.kind != "file":
             return _Decision("aside", found, item, "/".join(where))
@@ -714,7 +716,7 @@ class _Layout:
             return ("student", found)
         return ("unnamed",) if kind == "download" else ("student", None)
 
-    def _level(self, node, decisions, level, where, demoted):
+    def _level(self, node, decisions, level):
         """Decide, for the whole level, what its folders that no rule names are (see the class docstring)."""
         unnamed = [n for n, d in decisions.items() if d[0] == "unnamed"]
         if not unnamed:
@@ -724,17 +726,17 @@ class _Layout:
             wraps = not sub.files or self._names_any(sub, level)
             decisions[unnamed[0]] = ("container", "download", None) if wraps else ("student", None)
             return
-        if not any(d[0] == "student" for d in decisions.values()) and all(_section(node.folders[n]) for n in unnamed):
+        if not any(d[0] == "student" for d in decisions.values()) and all(_section_like(node.folders[n]) for n in unnamed) \
+                and 2 * sum(_section(node.folders[n]) for n in unnamed) >= len(unnamed):
             for n in unnamed:
                 decisions[n] = ("container", "students", "section")
             return
         nbgrader = any(d[0] == "student" and d[1].system == "nbgrader" for d in decisions.values())
         shaped = {n: self._group(node.folders[n], level) for n in unnamed}
         plain = not all(shaped.values())
-        for n in unnamed:
-            course = shaped[n] == "course directory"
-            if shaped[n] and not nbgrader and (not plain or course) and where + (n,) not in demoted:
-                decisions[n] = ("container", "download", None, plain)
+        for n in unnamed:  # beside a student's folder, a folder shaped like a course's is a student's too
+            if shaped[n] and not nbgrader and not plain:
+                decisions[n] = ("container", "download", None)
             else:
                 decisions[n] = ("student", None)
 
@@ -785,7 +787,7 @@ class _Unpacker:
             if len(PurePosixPath(item.path).parts) > MAX_PATH_PARTS:
                 self._stray(item, f"a path more than {MAX_PATH_PARTS} folders deep: not unpacked")
         decisions = self.layout.decide([i for i in items if len(PurePosixPath(i.path).parts) <= MAX_PATH_PARTS])
-        placed, via = [], {}
+        placed = []
         for d in decisions:
             item = d.item
             if d.what == "course":
@@ -802,12 +804,7 @@ class _Unpacker:
                 elif expanded is not REFUSED:
                     placed += expanded
             else:
-                if d.found.via:
-                    via.setdefault(d.found.student_id, d.found.via)
                 placed += self._own(d.found, item, depth, d.base)
-        for student, path in via.items():
-            self._say(student, f"named inside {'/'.join(path)}/, an nbgrader course directory that stood beside "
-                               "the students' folders")
         return placed
 
     def _own(self, found, item, depth, base):
@@ -947,7 +944,8 @@ class _Unpacker:
                         return self.budget.over(accounts)
                     out.write(chunk)
                     written += len(chunk)
-        except (OSError, zipfile.BadZipFile, zlib.error, EOFError, RuntimeError, NotImplementedError, ValueError) as exc:
+        except (OSError, zipfile.BadZipFile, zlib.error, EOFError, RuntimeError, NotImplementedError, ValueError,
+                MemoryError) as exc:
             if os.path.isfile(destination):
                 os.remove(destination)
             return f"it cannot be read ({type(exc).__name__}: {str(exc)[:120]})"
@@ -1013,8 +1011,8 @@ class _Unpacker:
                 f"{item.shown} (in {where}): an unsafe path, not unpacked"]))
             return
         if len(inner_parts) == 1 and inner in COURSE_FILES and PurePosixPath(item.path).name == inner:
-            result.unused.append(Submission("", "", "", status=STRAY, notes=[  # at the top of a student's folder
-                f"{item.shown}: part of an nbgrader course directory ({inner}), not a student's: skipped"]))
+            result.unused.append(Submission(student_id, "", "", status=STRAY, notes=[  # at the top of their folder
+                f"{item.shown}: named like a file of an nbgrader course directory ({inner}): skipped"]))
             return
         record = _record(found)
         if record:  # kept for nbgrader, checked by intake; never one of the student's files
@@ -1129,6 +1127,11 @@ def _section(sub):
     return not sub.files and sum(s.holds_notebook() for s in sub.folders.values()) >= 2
 
 
+def _section_like(sub):
+    """A folder that could be a section (of one student, say): no file of its own, a folder with a notebook."""
+    return not sub.files and any(s.holds_notebook() for s in sub.folders.values())
+
+
 def _inside(template, rel, owner, system, assignments):
     """The Found of the file at ``rel`` (parts) inside the folder of the student ``template`` names (None:
     the folder's name ``owner``, with ``system``). nbgrader's layout: a first folder named like an
@@ -1154,6 +1157,8 @@ def _names_another(parts, mine, classmates, context, slugs):
         return not k or any(k in a or a in k for a in known) or name in COURSE_FOLDERS | set(STEPS)
 
     for i, part in enumerate(parts):
+        if len(part) > MAX_NAME:  # names nobody (and would cost the regexes its square)
+            continue
         last = i == len(parts) - 1
         following = frozenset() if last or i + 1 == len(parts) - 1 else frozenset({parts[i + 1]})
         children = None if last else following
