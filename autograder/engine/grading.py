@@ -4,7 +4,6 @@ import contextlib
 import ctypes
 import dataclasses
 import datetime
-import json
 import multiprocessing
 import os
 import secrets
@@ -27,7 +26,7 @@ from .course import CourseDir, Limits, sandbox_problem
 from .interrupt import Stop
 from .journal import Journal, grader_fingerprint, submission_fingerprint
 from .nbgrader_config import RESTORED
-from .preprocessors import INERT_KEY, OVERWRITTEN_KEY
+from .preprocessors import CUT_KEY, INERT_KEY, OVERWRITTEN_KEY
 
 
 def load_sources():
@@ -114,7 +113,7 @@ def run_notes(autograded_path, limits):
                      f"{human(sum(c['kept'] for c in cut))} kept ({len(cut)} cell(s))")
     lost = collections.Counter(cell.metadata[LOST_KEY] for cell in cells if LOST_KEY in cell.get("metadata", {}))
     notes += [f"output lost in {count} cell(s): {why}" for why, count in lost.items()]
-    if fork_server.CUT_IN_KERNEL in json.dumps([cell.get("outputs", []) for cell in cells]):
+    if nb.metadata.get(CUT_KEY):
         notes.append("output truncated: a message over 16 MB was cut in the kernel")
     if "KeyboardInterrupt" in names or "CellTimeoutError" in names:
         notes.append(f"a cell ran for more than {limits.cell_seconds:g} s and was interrupted")

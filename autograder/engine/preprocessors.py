@@ -7,6 +7,7 @@ cell's outputs by the verdict: a message, plus an error output when the test fai
 nbgrader's SaveAutoGrades gives 0 points, and full points otherwise). Prints, warnings and patched
 functions in the student's kernel never reach this decision.
 """
+import json
 import os
 
 import nbformat
@@ -15,6 +16,7 @@ from nbgrader.preprocessors import NbGraderPreprocessor, OverwriteCells
 from traitlets import Unicode
 
 from .. import inert, notebooks
+from ..sandbox import fork_server
 from ..labkit import checks
 from .reference import reference_reports
 
@@ -190,6 +192,7 @@ class NoteOverwrites(OverwriteCells):
 
 
 INERT_KEY = "optkit_made_inert"  # what MakeInert found (the notebook's metadata): the row says so
+CUT_KEY = "optkit_cut_in_kernel"  # an output the kernel cut (fork_server.CUT_IN_KERNEL), seen before MakeInert
 
 
 class MakeInert(NbGraderPreprocessor):
@@ -198,7 +201,11 @@ class MakeInert(NbGraderPreprocessor):
     text, outputs dropped, output metadata reduced). What was found is kept under ``INERT_KEY``."""
 
     def preprocess(self, nb, resources):
-        nb.metadata.pop(INERT_KEY, None)  # the submission's own copy of the key is never read
+        for key in (INERT_KEY, CUT_KEY):
+            nb.metadata.pop(key, None)  # the submission's own copy of the key is never read
+        # the kernel's cut may stand in output metadata, which is removed here: noted first
+        if fork_server.CUT_IN_KERNEL in json.dumps([cell.get("outputs", []) for cell in nb.cells]):
+            nb.metadata[CUT_KEY] = True
         found = inert.inert_notebook(nb)
         if found:
             nb.metadata[INERT_KEY] = found
