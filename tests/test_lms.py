@@ -304,6 +304,8 @@ def test_the_kits_own_folders_are_not_students_but_a_student_may_be_called_sourc
         f"kit/solutions/{A}/{A}.ipynb": books["right"], f"kit/notebooks/{A}/{A}.ipynb": books["blank"],
         f"kit/submitted/kim/{A}/{A}.ipynb": books["right"],
     })
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
     rows = _rows(tmp_path / "a", archive, sources)
     assert {"kim"} <= set(rows) and "solutions" not in rows and "notebooks" not in rows
     students = _zip(tmp_path / "students.zip", {f"source/{A}.ipynb": books["right"], f"lee/{A}.ipynb": books["right"]})
